@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev liburing-dev libpq-dev
-  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   postgresql-15 postgresql-client-15
   clang libclang-rt-14-dev
   fiu-utils libfiu-dev
