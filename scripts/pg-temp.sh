@@ -88,8 +88,8 @@ stop_cluster() {
   pid=$(head -n 1 "$pidfile" 2>/dev/null || true)
   if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = postgres ]; then
     kill -KILL "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
       [ -e "/proc/$pid" ] || return 0
       sleep 0.1
     done
@@ -166,8 +166,8 @@ EOF
   done
   [ -n "$port" ] || die "no free loopback port found for the server in $dir"
 
-  local ready=0 i
-  for i in $(seq 1 300); do
+  local ready=0 _
+  for _ in $(seq 1 300); do
     if "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" -d postgres -U postgres; then
       ready=1
       break
