@@ -13,13 +13,18 @@ namespace faultline::shim {
 
 struct LossParams {
   abi::LossModel model = abi::LossModel::kBernoulli;
-  double rate = 0.0;         // Bernoulli / correlated: P(loss)
-  double correlation = 0.0;  // correlated
-  double ge_p = 0.0, ge_r = 1.0, ge_1h = 1.0, ge_1k = 0.0;  // Gilbert-Elliott
+  double rate = 0.0;         // Bernoulli / correlated: P(loss), clamped to [0, 1]
+  double correlation = 0.0;  // correlated: clamped to [0, 1]
+  // Gilbert-Elliott: good->bad with p, bad->good with r; a message is lost
+  // with 1-h in the bad state and 1-k in the good state. The state at the
+  // message decides its fate, then the chain steps (netem's order).
+  double ge_p = 0.0, ge_r = 1.0, ge_1h = 1.0, ge_1k = 0.0;
 };
 
 class LossModel {
  public:
+  // The chain starts in a state drawn from its stationary law, so the loss
+  // rate holds from the first message.
   void configure(const LossParams& params, std::uint64_t seed) noexcept;
   bool next_lost() noexcept;
   // Long-run loss rate the parameters imply (for tests and `stats`).
@@ -28,7 +33,9 @@ class LossModel {
  private:
   LossParams p_{};
   Rng rng_{};
-  bool bad_ = false;       // GE state
+  // Correlated: P(loss | previous lost), P(loss | previous kept).
+  double p_after_loss_ = 0.0, p_after_keep_ = 0.0;
+  bool bad_ = false;        // GE state
   bool last_lost_ = false;  // correlated state
 };
 

@@ -4,6 +4,11 @@
 // of this machine, so a 20 us delay is not 80 us late and a 200 ms delay does
 // not burn a core. Restarts after signal handlers (EINTR) to the same
 // deadline; never changes errno.
+//
+// The margin is mean + 2 deviations of the observed oversleep (EWMAs shared
+// by all threads through one relaxed atomic; a lost update only delays the
+// adaptation), bounded to [20 us, 200 us], starting at 60 us (Linux's default
+// timer slack is 50 us). Waits shorter than the margin only spin.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +20,9 @@ inline void wait_for_ns(std::int64_t ns) noexcept;
 
 // Plain clock_nanosleep to the deadline: the baseline benchmarks compare to.
 void sleep_until_ns(std::int64_t deadline_mono_ns) noexcept;
+
+// The current sleep-to-spin margin (for benchmarks and diagnostics).
+std::int64_t precise_wait_margin_ns() noexcept;
 
 }  // namespace faultline::shim
 
