@@ -1,0 +1,215 @@
+#include "faultline/shim/engine.h"
+
+#include <algorithm>
+#include <new>
+#include <type_traits>
+
+#include "faultline/controlplane/publish.h"
+#include "faultline/controlplane/segment.h"
+#include "faultline/shim/delay_model.h"
+#include "faultline/shim/loss_model.h"
+#include "faultline/shim/plan.h"
+#include "faultline/shim/rng.h"
+
+namespace faultline::shim {
+
+constinit std::atomic<std::uint32_t> g_mode{0};
+
+namespace {
+
+constinit thread_local bool t_in_shim __attribute__((tls_model("initial-exec"))) = false;
+
+constinit abi::FaultSlot g_local_slots[abi::kMaxFaults]{};
+constinit std::atomic<abi::FaultSlot*> g_slots{nullptr};
+constinit std::atomic<const cp::Segment*> g_event_segment{nullptr};
+
+// Per-thread model streams, one per fault slot, tagged with the generation
+// of the fault they were configured for. Raw storage keeps the TLS block
+// zero-initialized (no TLS constructor, no guard on access).
+struct ThreadFaultState {
+  Rng pct;
+  DelayModel delay;
+  LossModel loss;
+};
+struct alignas(ThreadFaultState) RawThreadFaultState {
+  unsigned char bytes[sizeof(ThreadFaultState)];
+};
+static_assert(std::is_trivially_destructible_v<ThreadFaultState>);
+
+constinit thread_local RawThreadFaultState t_states[abi::kMaxFaults];
+constinit thread_local std::uint64_t t_generation[abi::kMaxFaults];
+constinit thread_local std::uint32_t t_ordinal = 0;  // thread index + 1; 0 = not assigned
+constinit std::atomic<std::uint32_t> g_threads{0};
+
+// Tags the pct stream apart from the model stream of the same thread.
+constexpr std::uint64_t kPctStreamTag = 0x7063742d67617465ULL;  // "pct-gate"
+
+std::uint32_t thread_ordinal() noexcept {
+  if (t_ordinal == 0) t_ordinal = g_threads.fetch_add(1, std::memory_order_relaxed) + 1;
+  return t_ordinal - 1;
+}
+
+double ppm(std::uint32_t v) noexcept {
+  return static_cast<double>(v) / 1e6;
+}
+
+ThreadFaultState& state_for(const CompiledFault& f) noexcept {
+  unsigned char* raw = t_states[f.slot].bytes;
+  if (t_generation[f.slot] == f.generation) return *std::launder(reinterpret_cast<ThreadFaultState*>(raw));
+  const std::uint32_t ordinal = thread_ordinal();
+  auto* st = new (raw) ThreadFaultState{};
+  st->pct.reseed(mix_seed(f.seed ^ kPctStreamTag, ordinal));
+  const std::uint64_t stream = mix_seed(f.seed, ordinal);
+  const abi::FaultSpec& s = f.spec;
+  switch (static_cast<abi::FaultKind>(s.kind)) {
+    case abi::FaultKind::kLatency: {
+      DelayParams p;
+      p.delay_ns = s.delay_ns;
+      p.jitter_ns = s.jitter_ns;
+      p.correlation = ppm(s.correlation_ppm);
+      p.distribution = static_cast<abi::Distribution>(s.distribution);
+      st->delay.configure(p, stream, f.latent_rho);
+      break;
+    }
+    case abi::FaultKind::kLoss: {
+      LossParams p;
+      p.model = static_cast<abi::LossModel>(s.loss_model);
+      p.rate = ppm(s.loss_ppm);
+      p.correlation = ppm(s.correlation_ppm);
+      p.ge_p = ppm(s.ge_p_ppm);
+      p.ge_r = ppm(s.ge_r_ppm);
+      p.ge_1h = ppm(s.ge_1h_ppm);
+      p.ge_1k = ppm(s.ge_1k_ppm);
+      st->loss.configure(p, stream);
+      break;
+    }
+    default:
+      break;
+  }
+  t_generation[f.slot] = f.generation;
+  return *st;
+}
+
+void forget_thread_state() noexcept {
+  for (std::uint64_t& g : t_generation) g = 0;
+}
+
+bool acts_on(abi::FaultKind kind, Op op) noexcept {
+  switch (kind) {
+    case abi::FaultKind::kLatency:
+    case abi::FaultKind::kLoss:
+      return op == Op::kSend || op == Op::kRecv;
+    default:
+      return false;
+  }
+}
+
+// What one fault would do to the call, before its hit is claimed.
+Verdict draw(const CompiledFault& f, ThreadFaultState& st, const SocketInfo& s) noexcept {
+  Verdict e;
+  switch (static_cast<abi::FaultKind>(f.spec.kind)) {
+    case abi::FaultKind::kLatency:
+      e.delay_ns = std::max<std::int64_t>(st.delay.next_ns(), 0);
+      e.fired = 1;
+      break;
+    case abi::FaultKind::kLoss:
+      if (!st.loss.next_lost()) break;
+      // A stream cannot lose bytes: the kernel would retransmit after an RTO.
+      if (s.datagram)
+        e.drop = true;
+      else
+        e.stall_ns = f.spec.rto_ns > 0 ? f.spec.rto_ns : kDefaultRtoNs;
+      e.fired = 1;
+      break;
+    default:
+      break;
+  }
+  return e;
+}
+
+// Claims one hit under --max-hits: exactly max_hits claims succeed, however
+// many threads race. Returns the hit count including this one, 0 if refused.
+std::uint64_t claim_hit(std::atomic<std::uint64_t>& hits, std::uint64_t max_hits) noexcept {
+  if (max_hits == 0) return hits.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::uint64_t h = hits.load(std::memory_order_relaxed);
+  do {
+    if (h >= max_hits) return 0;
+  } while (!hits.compare_exchange_weak(h, h + 1, std::memory_order_relaxed));
+  return h + 1;
+}
+
+void merge(Verdict& into, const Verdict& e) noexcept {
+  into.delay_ns += e.delay_ns;
+  into.stall_ns = std::max(into.stall_ns, e.stall_ns);
+  into.drop = into.drop || e.drop;
+  if (into.fail_errno == 0) into.fail_errno = e.fail_errno;
+  into.fired += e.fired;
+}
+
+}  // namespace
+
+Verdict decide(Op op, abi::Direction dir, const SocketInfo& socket,
+               std::size_t /*len: bandwidth, slice*/) noexcept {
+  Verdict verdict;
+  const Plan* plan = g_plan.load(std::memory_order_acquire);
+  if (plan == nullptr) return verdict;
+  const std::uint64_t version = plan->version.load(std::memory_order_acquire);
+  if (version & 1u) return verdict;
+  const std::uint32_t n = std::min(plan->count, abi::kMaxFaults);
+  abi::FaultSlot* slots = fault_slots();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!matches(plan->matches[i], dir, socket)) continue;
+    const CompiledFault& f = plan->faults[i];
+    if (f.slot >= abi::kMaxFaults || !acts_on(static_cast<abi::FaultKind>(f.spec.kind), op)) continue;
+    abi::FaultSlot& counters = slots[f.slot];
+    counters.matched.fetch_add(1, std::memory_order_relaxed);
+    ThreadFaultState& st = state_for(f);
+    if (!st.pct.chance_ppm(f.spec.pct_ppm)) continue;
+    const Verdict effect = draw(f, st, socket);
+    if (effect.pass()) continue;
+    const std::uint64_t hits = claim_hit(counters.hits, f.spec.max_hits);
+    if (hits == 0) continue;
+    merge(verdict, effect);
+    if (hits == 1) {
+      if (const cp::Segment* seg = g_event_segment.load(std::memory_order_acquire))
+        cp::publish_event(*seg, abi::EventType::kFaultFired, static_cast<std::int32_t>(f.slot), 0, hits,
+                          f.spec.id, "first hit");
+    }
+  }
+  std::atomic_thread_fence(std::memory_order_acquire);
+  if (plan->version.load(std::memory_order_relaxed) != version) {
+    // The storage was reused under us (this thread stalled past the grace
+    // period): what we read may be torn, including what configured our
+    // models. Pass the call and start the models afresh.
+    forget_thread_state();
+    return Verdict{};
+  }
+  return verdict;
+}
+
+ShimScope::ShimScope() noexcept : entered_(!t_in_shim) {
+  if (entered_) t_in_shim = true;
+}
+
+ShimScope::~ShimScope() {
+  if (entered_) t_in_shim = false;
+}
+
+void mark_shim_thread() noexcept {
+  t_in_shim = true;
+}
+
+void set_event_sink(const cp::Segment* segment) noexcept {
+  g_event_segment.store(segment, std::memory_order_release);
+}
+
+void set_fault_slots(abi::FaultSlot* slots) noexcept {
+  g_slots.store(slots, std::memory_order_release);
+}
+
+abi::FaultSlot* fault_slots() noexcept {
+  abi::FaultSlot* s = g_slots.load(std::memory_order_acquire);
+  return s != nullptr ? s : g_local_slots;
+}
+
+}  // namespace faultline::shim
