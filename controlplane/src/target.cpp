@@ -1,1 +1,194 @@
-// (in progress)
+#include "faultline/controlplane/target.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+#include "clock.h"
+#include "faultline/controlplane/futex.h"
+#include "faultline/controlplane/publish.h"
+#include "faultline/controlplane/validate.h"
+#include "fixed_string.h"
+
+namespace faultline::cp {
+namespace {
+
+static_assert(std::is_same_v<pthread_t, unsigned long>, "Target stores pthread_t as unsigned long");
+
+// The thread wakes at least this often to refresh the heartbeat.
+constexpr std::int64_t kMaxSleepNs = 1'000'000'000;
+
+// Stack of the apply thread. Only touched pages become resident; the
+// reservation leaves room for the handler compiling a std::regex (which
+// recurses) and for the sanitizers' larger frames.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::size_t kApplyThreadStack = std::size_t{1} << 20;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr std::size_t kApplyThreadStack = std::size_t{1} << 20;
+#else
+constexpr std::size_t kApplyThreadStack = std::size_t{256} << 10;
+#endif
+#else
+constexpr std::size_t kApplyThreadStack = std::size_t{256} << 10;
+#endif
+
+void set_reason(ApplyResult* r, const char* text) noexcept {
+  detail::copy_cstr(r->reason, text);
+}
+
+}  // namespace
+
+bool Target::start(const char* program, const char* labels, CommandHandler* handler) noexcept {
+  if (running_) return false;
+  const int saved_errno = errno;
+  int err = 0;
+  Segment seg = Segment::create(getpid(), program, labels, &err);
+  bool ok = seg.valid();
+  if (ok) {
+    segment_ = std::move(seg);
+    handler_ = handler;
+    ok = start_thread();
+    if (!ok) {
+      Segment::unlink(segment_.pid());
+      segment_ = Segment{};
+      handler_ = nullptr;
+    }
+  }
+  running_ = ok;
+  errno = saved_errno;
+  return ok;
+}
+
+bool Target::start_thread() noexcept {
+  stop_requested_.store(false, std::memory_order_relaxed);
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  pthread_attr_setstacksize(&attr, std::max<std::size_t>(kApplyThreadStack, PTHREAD_STACK_MIN));
+  // The thread inherits this mask: the application's signals are never
+  // delivered to it, so its handlers never run on our stack.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_t thread{};
+  const int rc = pthread_create(&thread, &attr, &Target::thread_main, this);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) return false;
+  pthread_setname_np(thread, "faultline");
+  thread_ = thread;
+  return true;
+}
+
+void Target::stop() noexcept {
+  if (!running_) return;
+  const int saved_errno = errno;
+  // A fork child that never restarted holds the parent's mapping and no
+  // thread: drop the mapping, leave the parent's segment alone.
+  if (segment_.pid() == getpid()) {
+    abi::Header* h = segment_.header();
+    stop_requested_.store(true, std::memory_order_release);
+    h->doorbell.fetch_add(1, std::memory_order_release);
+    futex_wake(&h->doorbell, INT_MAX);
+    pthread_join(thread_, nullptr);
+    Segment::unlink(segment_.pid());
+  }
+  segment_ = Segment{};
+  running_ = false;
+  thread_ = 0;
+  errno = saved_errno;
+}
+
+void Target::restart_in_child(const char* program, const char* labels) noexcept {
+  if (!running_) return;
+  segment_ = Segment{};  // munmap only: the name is the parent's
+  running_ = false;
+  thread_ = 0;
+  start(program, labels, handler_);
+}
+
+void* Target::thread_main(void* self) noexcept {
+  static_cast<Target*>(self)->run();
+  return nullptr;
+}
+
+void Target::run() noexcept {
+  abi::Header* h = segment_.header();
+  h->apply_thread_alive.store(1, std::memory_order_release);
+  while (!stop_requested_.load(std::memory_order_acquire)) {
+    // Read the doorbell before draining: a push that lands after the drain
+    // also bumps it, so the wait below returns at once instead of sleeping
+    // on a non-empty ring.
+    const std::uint32_t bell = h->doorbell.load(std::memory_order_acquire);
+    drain();
+    std::int64_t now = detail::mono_ns();
+    const std::int64_t next = handler_ != nullptr ? handler_->tick(now) : INT64_MAX;
+    now = detail::mono_ns();
+    h->heartbeat_mono_ns.store(now, std::memory_order_relaxed);
+    const std::int64_t sleep_ns =
+        next == INT64_MAX ? kMaxSleepNs : std::clamp<std::int64_t>(next - now, 0, kMaxSleepNs);
+    if (sleep_ns > 0 && !stop_requested_.load(std::memory_order_acquire))
+      futex_wait(&h->doorbell, bell, sleep_ns);
+  }
+  h->apply_thread_alive.store(0, std::memory_order_release);
+}
+
+void Target::drain() noexcept {
+  abi::CommandRing* ring = segment_.ring();
+  abi::Telemetry* telemetry = segment_.telemetry();
+  abi::Command cmd;
+  while (ring->pop(cmd)) {
+    ApplyResult result;
+    if (!validate_command(cmd, result.reason, sizeof(result.reason))) {
+      result.applied = false;
+    } else if (handler_ == nullptr) {
+      set_reason(&result, "no handler");
+    } else {
+      result = handler_->apply(cmd, detail::mono_ns());
+      result.reason[sizeof(result.reason) - 1] = '\0';
+      if (!result.applied && result.reason[0] == '\0')
+        set_reason(&result, "rejected by the target (no reason given)");
+    }
+    acknowledge(cmd, result, detail::mono_ns());
+    if (result.applied) {
+      telemetry->commands_applied.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      telemetry->commands_rejected.fetch_add(1, std::memory_order_relaxed);
+      const char* id =
+          cmd.op == static_cast<std::uint16_t>(abi::CommandOp::kInject) ? cmd.fault.id : cmd.target_id;
+      // `id` may be unterminated in a bad command: publish_event copies at
+      // most the field's length.
+      char id_copy[abi::kIdLen];
+      std::memcpy(id_copy, id, sizeof(id_copy));
+      id_copy[sizeof(id_copy) - 1] = '\0';
+      publish_event(segment_, abi::EventType::kCommandRejected, -1, 0, 0, id_copy, result.reason);
+    }
+  }
+}
+
+void Target::acknowledge(const abi::Command& cmd, const ApplyResult& result,
+                         std::int64_t applied_mono_ns) noexcept {
+  if (cmd.seq == 0) return;  // no slot names it; the rejection is counted and logged
+  abi::Ack& ack = segment_.acks()[cmd.seq % abi::kAckSlots];
+  // Same protocol as events: incomplete marker, fields, then seq.
+  ack.seq.store(0, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  ack.status =
+      static_cast<std::uint32_t>(result.applied ? abi::AckStatus::kApplied : abi::AckStatus::kRejected);
+  ack.fault_slot = result.applied ? result.fault_slot : -1;
+  ack.applied_mono_ns = applied_mono_ns;
+  ack.apply_ns = cmd.submit_mono_ns > 0 && applied_mono_ns >= cmd.submit_mono_ns
+                     ? applied_mono_ns - cmd.submit_mono_ns
+                     : 0;
+  detail::copy_cstr(ack.reason, result.applied ? "" : result.reason);
+  ack.seq.store(cmd.seq, std::memory_order_release);
+}
+
+}  // namespace faultline::cp

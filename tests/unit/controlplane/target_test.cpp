@@ -1,0 +1,274 @@
+// The target's apply thread end to end: a tool submits through Client, the
+// thread validates, calls the handler and acknowledges.
+#include "faultline/controlplane/target.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cinttypes>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "faultline/controlplane/client.h"
+#include "test_support.h"
+
+namespace faultline::cp {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Child;
+using testing::kHangGuard;
+using testing::latency_spec;
+using testing::Pipe;
+using testing::wait_until;
+
+// Applies everything except a fault named "reject-me"; can ask for ticks.
+class RecordingHandler : public CommandHandler {
+ public:
+  ApplyResult apply(const abi::Command& cmd, std::int64_t now_mono_ns) noexcept override {
+    applied.fetch_add(1);
+    last_now.store(now_mono_ns);
+    last_op.store(cmd.op);
+    ApplyResult r;
+    if (cmd.op == static_cast<std::uint16_t>(abi::CommandOp::kInject) &&
+        std::strcmp(cmd.fault.id, "reject-me") == 0) {
+      std::strcpy(r.reason, "test says no");
+      return r;
+    }
+    r.applied = true;
+    r.fault_slot = 3;
+    return r;
+  }
+  std::int64_t tick(std::int64_t now_mono_ns) noexcept override {
+    ticks.fetch_add(1);
+    const std::int64_t every = tick_every_ns.load();
+    return every > 0 ? now_mono_ns + every : INT64_MAX;
+  }
+  std::atomic<int> applied{0}, ticks{0};
+  std::atomic<std::int64_t> last_now{0}, tick_every_ns{0};
+  std::atomic<std::uint16_t> last_op{0};
+};
+
+class TargetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(target.start("cp-test", "app=test", &handler));
+    std::string reason;
+    auto c = Client::attach(getpid(), &reason);
+    ASSERT_TRUE(c.has_value()) << reason;
+    client.emplace(std::move(*c));
+  }
+  void TearDown() override { target.stop(); }
+
+  AckResult request(const abi::Command& cmd) { return client->request(cmd, kHangGuard); }
+
+  RecordingHandler handler;
+  Target target;
+  std::optional<Client> client;
+};
+
+TEST_F(TargetTest, ShouldAcknowledgeAnAppliedCommandWithItsApplyTime) {
+  const AckResult ack = request(make_inject(latency_spec()));
+  EXPECT_EQ(ack.status, abi::AckStatus::kApplied) << ack.reason;
+  EXPECT_EQ(ack.fault_slot, 3);
+  EXPECT_GT(ack.apply_ns, 0);
+  EXPECT_GT(ack.applied_mono_ns, 0);
+  EXPECT_TRUE(ack.reason.empty());
+  EXPECT_EQ(handler.applied.load(), 1);
+  EXPECT_EQ(handler.last_op.load(), static_cast<std::uint16_t>(abi::CommandOp::kInject));
+}
+
+TEST_F(TargetTest, ShouldReportTheHandlersRejectionReason) {
+  const AckResult ack = request(make_inject(latency_spec("reject-me")));
+  EXPECT_EQ(ack.status, abi::AckStatus::kRejected);
+  EXPECT_EQ(ack.reason, "test says no");
+  EXPECT_EQ(ack.fault_slot, -1);
+}
+
+TEST_F(TargetTest, ShouldRejectABadEnumWithoutCallingTheHandler) {
+  abi::FaultSpec spec = latency_spec();
+  spec.match.proto = 9;
+  const AckResult ack = request(make_inject(spec));
+  EXPECT_EQ(ack.status, abi::AckStatus::kRejected);
+  EXPECT_EQ(ack.reason, "match.proto: 9, expected 0..3");
+  EXPECT_EQ(handler.applied.load(), 0);
+}
+
+TEST_F(TargetTest, ShouldRejectAnUnterminatedStringWithoutCallingTheHandler) {
+  abi::FaultSpec spec = latency_spec();
+  std::memset(spec.match.db, 'x', sizeof(spec.match.db));
+  const AckResult ack = request(make_inject(spec));
+  EXPECT_EQ(ack.status, abi::AckStatus::kRejected);
+  EXPECT_EQ(ack.reason, "match.db: not NUL-terminated within 64 bytes");
+  EXPECT_EQ(handler.applied.load(), 0);
+}
+
+TEST_F(TargetTest, ShouldRejectAnUnknownOpWithoutCallingTheHandler) {
+  abi::Command cmd = make_clear_all();
+  cmd.op = 77;
+  const AckResult ack = request(cmd);
+  EXPECT_EQ(ack.status, abi::AckStatus::kRejected);
+  EXPECT_EQ(ack.reason, "op: 77 is not a command (1..5)");
+  EXPECT_EQ(handler.applied.load(), 0);
+}
+
+TEST_F(TargetTest, ShouldCountAppliedAndRejectedCommandsInTelemetry) {
+  ASSERT_EQ(request(make_clear_all()).status, abi::AckStatus::kApplied);
+  ASSERT_EQ(request(make_telemetry(true)).status, abi::AckStatus::kApplied);
+  ASSERT_EQ(request(make_clear("")).status, abi::AckStatus::kRejected);
+  const TelemetrySnapshot t = client->telemetry();
+  EXPECT_EQ(t.commands_applied, 2u);
+  EXPECT_EQ(t.commands_rejected, 1u);
+}
+
+TEST_F(TargetTest, ShouldLogARejectedCommandAsAnEvent) {
+  ASSERT_EQ(request(make_inject(latency_spec("reject-me"))).status, abi::AckStatus::kRejected);
+  const std::vector<EventView> events = client->events(0);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, abi::EventType::kCommandRejected);
+  EXPECT_EQ(events[0].fault_id, "reject-me");
+  EXPECT_EQ(events[0].detail, "test says no");
+}
+
+TEST_F(TargetTest, ShouldTickAgainAtTheHandlersDeadlineWithoutADoorbell) {
+  handler.tick_every_ns.store(1'000'000);
+  ASSERT_EQ(request(make_clear_all()).status, abi::AckStatus::kApplied);  // wakes the thread once
+  const int after_command = handler.ticks.load();
+  EXPECT_TRUE(wait_until([&] { return handler.ticks.load() >= after_command + 5; }));
+}
+
+TEST_F(TargetTest, ShouldRefreshTheHeartbeatWhenWoken) {
+  const std::int64_t before = client->header().heartbeat_mono_ns.load();
+  ASSERT_EQ(request(make_clear_all()).status, abi::AckStatus::kApplied);
+  EXPECT_TRUE(wait_until([&] { return client->header().heartbeat_mono_ns.load() > before; }));
+}
+
+TEST_F(TargetTest, ShouldApplyCommandsFromSeveralToolThreads) {
+  constexpr int kThreads = 4, kEach = 100;
+  std::vector<std::thread> tools;
+  std::atomic<int> applied{0};
+  for (int t = 0; t < kThreads; ++t)
+    tools.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i)
+        if (client->request(make_clear_all(), kHangGuard).status == abi::AckStatus::kApplied)
+          applied.fetch_add(1);
+    });
+  for (auto& th : tools) th.join();
+  EXPECT_EQ(applied.load(), kThreads * kEach);
+  EXPECT_EQ(handler.applied.load(), kThreads * kEach);
+}
+
+TEST_F(TargetTest, ShouldBeAliveUntilStoppedAndUnlinkOnStop) {
+  EXPECT_TRUE(wait_until([&] { return client->alive(); }));
+  target.stop();
+  EXPECT_FALSE(target.running());
+  EXPECT_FALSE(client->alive());
+  std::string reason;
+  EXPECT_FALSE(Segment::open(getpid(), &reason).valid());
+  EXPECT_NE(reason.find("no faultline target"), std::string::npos) << reason;
+}
+
+TEST_F(TargetTest, ShouldRefuseASecondStart) {
+  EXPECT_FALSE(target.start("again", "", &handler));
+  EXPECT_TRUE(target.running());
+}
+
+// The apply thread's name and signal mask, from /proc.
+std::string apply_thread_status() {
+  DIR* dir = opendir("/proc/self/task");
+  std::string found;
+  while (dir != nullptr && found.empty()) {
+    const dirent* d = readdir(dir);
+    if (d == nullptr) break;
+    if (d->d_name[0] == '.') continue;
+    const std::string task = std::string("/proc/self/task/") + d->d_name;
+    std::string comm;
+    std::getline(std::ifstream(task + "/comm"), comm);
+    if (comm != "faultline") continue;
+    std::ifstream status(task + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("SigBlk:", 0) == 0) found = line.substr(7);
+  }
+  if (dir != nullptr) closedir(dir);
+  return found;
+}
+
+TEST_F(TargetTest, ShouldRunANamedApplyThreadWithApplicationSignalsBlocked) {
+  const std::string blocked = apply_thread_status();
+  ASSERT_FALSE(blocked.empty()) << "no thread named faultline";
+  const std::uint64_t mask = std::stoull(blocked, nullptr, 16);
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGCHLD, SIGHUP, SIGRTMIN + 1})
+    EXPECT_NE(mask & (1ULL << (sig - 1)), 0u) << "signal " << sig;
+}
+
+TEST(Target, ShouldRejectEverythingWithoutAHandler) {
+  Target target;
+  ASSERT_TRUE(target.start("cp-test", "", nullptr));
+  std::string reason;
+  auto client = Client::attach(getpid(), &reason);
+  ASSERT_TRUE(client.has_value()) << reason;
+  const AckResult ack = client->request(make_inject(latency_spec()), kHangGuard);
+  EXPECT_EQ(ack.status, abi::AckStatus::kRejected);
+  EXPECT_EQ(ack.reason, "no handler");
+}
+
+TEST(Target, ShouldGiveAForkChildItsOwnSegment) {
+  RecordingHandler handler;
+  Target target;
+  ASSERT_TRUE(target.start("parent", "", &handler));
+  const pid_t parent = getpid();
+  Pipe ready, go;
+  Child child([&] {
+    target.restart_in_child("child", "side=child");
+    if (!target.running() || target.segment().pid() != getpid()) return 1;
+    ready.send('y');
+    go.receive();
+    target.stop();
+    return handler.applied.load() == 1 ? 0 : 2;  // the child's copy of the handler saw one command
+  });
+  ASSERT_EQ(ready.receive(), 'y');
+
+  std::string reason;
+  auto in_child = Client::attach(child.pid(), &reason);
+  ASSERT_TRUE(in_child.has_value()) << reason;
+  EXPECT_STREQ(in_child->header().program, "child");
+  EXPECT_STREQ(in_child->header().labels, "side=child");
+  EXPECT_EQ(in_child->request(make_clear_all(), kHangGuard).status, abi::AckStatus::kApplied);
+
+  // The parent's segment and thread are untouched.
+  auto in_parent = Client::attach(parent, &reason);
+  ASSERT_TRUE(in_parent.has_value()) << reason;
+  EXPECT_STREQ(in_parent->header().program, "parent");
+  EXPECT_EQ(in_parent->request(make_clear_all(), kHangGuard).status, abi::AckStatus::kApplied);
+  EXPECT_EQ(handler.applied.load(), 1);
+
+  go.send('x');
+  EXPECT_EQ(child.wait(), 0);
+  EXPECT_FALSE(in_child->alive());
+  EXPECT_TRUE(in_parent->alive());
+}
+
+TEST(Client, ShouldRefuseToAttachToTheSegmentOfADeadProcess) {
+  Pipe ready;
+  Child dead([&] {
+    int err = 0;
+    Segment seg = Segment::create(getpid(), "dead", "", &err);
+    ready.send(seg.valid() ? 'y' : 'n');
+    return 0;
+  });
+  ASSERT_EQ(ready.receive(), 'y');
+  dead.wait();
+  std::string reason;
+  EXPECT_FALSE(Client::attach(dead.pid(), &reason).has_value());
+  EXPECT_EQ(reason, "pid " + std::to_string(dead.pid()) + " is not running (stale segment " +
+                        segment_path(dead.pid()) + "; `faultline ps --gc` removes it)");
+  Segment::unlink(dead.pid());
+}
+
+}  // namespace
+}  // namespace faultline::cp
