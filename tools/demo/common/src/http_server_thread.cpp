@@ -1,0 +1,33 @@
+#include "faultline/demo/http_server_thread.h"
+
+#include <chrono>
+#include <stdexcept>
+
+namespace faultline::demo {
+
+HttpServerThread::HttpServerThread(httplib::Server& server, const Endpoint& listen) : server_(server) {
+  if (listen.port == 0) {
+    const int port = server_.bind_to_any_port(listen.host);
+    if (port <= 0) throw std::runtime_error("cannot bind an HTTP port on " + listen.host);
+    port_ = static_cast<std::uint16_t>(port);
+  } else {
+    if (!server_.bind_to_port(listen.host, listen.port))
+      throw std::runtime_error("cannot bind HTTP " + listen.to_string() + " (port in use?)");
+    port_ = listen.port;
+  }
+  thread_ = std::thread([this] {
+    server_.listen_after_bind();
+    finished_.store(true);
+  });
+}
+
+HttpServerThread::~HttpServerThread() {
+  // Server::stop() acts only on a listening server: wait until the thread has
+  // started listening (or given up) so the stop cannot be lost.
+  while (!server_.is_running() && !finished_.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server_.stop();
+  thread_.join();
+}
+
+}  // namespace faultline::demo
