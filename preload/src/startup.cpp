@@ -1,1 +1,114 @@
-// (in progress)
+// Start-up and shutdown of libfaultline.so inside the host process.
+//
+//   constructor  resolves the real symbols, reads the environment and, unless
+//                FAULTLINE_DISABLE=1, creates the segment and starts the apply
+//                thread (cp::Target) with the plan manager as its handler. Any
+//                failure leaves the process in pure pass-through, silently.
+//   destructor   (process exit) back to pass-through, stop the apply thread,
+//                unlink the segment.
+//   fork         the child gets its own segment and apply thread
+//                (Target::restart_in_child) and starts with no faults: the
+//                parent's are not inherited, because a tool that armed them
+//                addressed the parent's pid and could neither see nor clear
+//                them in a child it does not know about.
+//   exec         keeps the preload as long as LD_PRELOAD stays in the
+//                environment (the new image runs this constructor again, for
+//                the same pid); a program that clears LD_PRELOAD before exec
+//                runs its new image without faultline.
+//
+// Environment: FAULTLINE_LABELS ("k=v,k=v", copied into the segment),
+// FAULTLINE_TELEMETRY=1 (record from the start), FAULTLINE_DISABLE=1.
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "faultline/controlplane/abi.h"
+#include "faultline/controlplane/target.h"
+#include "faultline/shim/plan_manager.h"
+#include "real_symbols.h"
+
+namespace faultline::preload {
+namespace {
+
+// Placement storage, never destroyed: application threads may still run
+// wrappers while the process exits, so nothing they read may be torn down.
+alignas(cp::Target) unsigned char g_target_storage[sizeof(cp::Target)];
+alignas(shim::PlanManager) unsigned char g_manager_storage[sizeof(shim::PlanManager)];
+cp::Target* g_target = nullptr;
+shim::PlanManager* g_manager = nullptr;
+char g_program[abi::kProgramLen];
+char g_labels[abi::kLabelsLen];
+bool g_telemetry_at_start = false;
+
+bool env_is(const char* name, const char* value) noexcept {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::strcmp(v, value) == 0;
+}
+
+void copy_bounded(char* dst, std::size_t cap, const char* src) noexcept {
+  std::size_t n = 0;
+  if (src != nullptr)
+    for (; n + 1 < cap && src[n] != '\0'; ++n) dst[n] = src[n];
+  dst[n] = '\0';
+}
+
+void read_program_name() noexcept {
+  if (program_invocation_short_name != nullptr && program_invocation_short_name[0] != '\0') {
+    copy_bounded(g_program, sizeof g_program, program_invocation_short_name);
+    return;
+  }
+  g_program[0] = '\0';
+  const int fd = ::open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  const ssize_t n = real::read(fd, g_program, sizeof g_program - 1);
+  real::close(fd);
+  std::size_t len = n > 0 ? static_cast<std::size_t>(n) : 0;
+  while (len > 0 && g_program[len - 1] == '\n') --len;
+  g_program[len] = '\0';
+}
+
+void start_target() noexcept {
+  g_manager->set_telemetry(g_telemetry_at_start);
+  if (!g_target->start(g_program, g_labels, g_manager)) return;
+  g_manager->attach(&g_target->segment());
+}
+
+void in_child_after_fork() noexcept {
+  const int saved = errno;
+  g_manager->reset_in_child();
+  g_target->restart_in_child(g_program, g_labels);
+  g_manager->set_telemetry(g_telemetry_at_start);
+  if (g_target->running()) g_manager->attach(&g_target->segment());
+  errno = saved;
+}
+
+__attribute__((constructor)) void faultline_start() noexcept {
+  const int saved = errno;
+  real::resolve_all();
+  if (!env_is("FAULTLINE_DISABLE", "1")) {
+    read_program_name();
+    copy_bounded(g_labels, sizeof g_labels, std::getenv("FAULTLINE_LABELS"));
+    g_telemetry_at_start = env_is("FAULTLINE_TELEMETRY", "1");
+    g_manager = new (g_manager_storage) shim::PlanManager();
+    g_target = new (g_target_storage) cp::Target();
+    start_target();
+    pthread_atfork(nullptr, nullptr, &in_child_after_fork);
+  }
+  errno = saved;
+}
+
+__attribute__((destructor)) void faultline_stop() noexcept {
+  if (g_target == nullptr) return;
+  const int saved = errno;
+  g_manager->detach();
+  g_target->stop();
+  errno = saved;
+}
+
+}  // namespace
+}  // namespace faultline::preload

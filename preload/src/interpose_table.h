@@ -1,0 +1,43 @@
+// Every function libfaultline.so interposes, declared once:
+//   X(return type, name, (parameters), (arguments))
+// The table is expanded into the pointer to the real function and its lazy
+// resolver (real_symbols.h/.cpp) and into the exported wrapper, whose idle
+// path is one relaxed load and the call (wrappers.cpp). What a wrapper does
+// when armed is written by hand in armed_*.cpp, one function per entry.
+//
+// The fortify variants (__recv_chk, __recvfrom_chk, __read_chk) are what a
+// program built with _FORTIFY_SOURCE calls instead of recv, recvfrom and
+// read. dup2 and dup3 are here because they silently close their target
+// descriptor, which the descriptor cache must hear about.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#define FAULTLINE_INTERPOSED(X)                                                                              \
+  X(int, socket, (int domain, int type, int protocol), (domain, type, protocol))                             \
+  X(int, connect, (int fd, const struct sockaddr* addr, socklen_t addr_len), (fd, addr, addr_len))           \
+  X(int, accept, (int fd, struct sockaddr* addr, socklen_t* addr_len), (fd, addr, addr_len))                 \
+  X(int, accept4, (int fd, struct sockaddr* addr, socklen_t* addr_len, int flags), (fd, addr, addr_len, flags)) \
+  X(ssize_t, send, (int fd, const void* buf, size_t len, int flags), (fd, buf, len, flags))                  \
+  X(ssize_t, sendto,                                                                                         \
+    (int fd, const void* buf, size_t len, int flags, const struct sockaddr* addr, socklen_t addr_len),       \
+    (fd, buf, len, flags, addr, addr_len))                                                                   \
+  X(ssize_t, sendmsg, (int fd, const struct msghdr* msg, int flags), (fd, msg, flags))                       \
+  X(ssize_t, recv, (int fd, void* buf, size_t len, int flags), (fd, buf, len, flags))                        \
+  X(ssize_t, recvfrom, (int fd, void* buf, size_t len, int flags, struct sockaddr* addr, socklen_t* addr_len), \
+    (fd, buf, len, flags, addr, addr_len))                                                                   \
+  X(ssize_t, recvmsg, (int fd, struct msghdr* msg, int flags), (fd, msg, flags))                             \
+  X(ssize_t, read, (int fd, void* buf, size_t len), (fd, buf, len))                                          \
+  X(ssize_t, write, (int fd, const void* buf, size_t len), (fd, buf, len))                                   \
+  X(ssize_t, readv, (int fd, const struct iovec* iov, int iovcnt), (fd, iov, iovcnt))                        \
+  X(ssize_t, writev, (int fd, const struct iovec* iov, int iovcnt), (fd, iov, iovcnt))                       \
+  X(int, close, (int fd), (fd))                                                                              \
+  X(int, dup2, (int old_fd, int new_fd), (old_fd, new_fd))                                                   \
+  X(int, dup3, (int old_fd, int new_fd, int flags), (old_fd, new_fd, flags))                                 \
+  X(ssize_t, __recv_chk, (int fd, void* buf, size_t len, size_t buf_len, int flags), (fd, buf, len, buf_len, flags)) \
+  X(ssize_t, __recvfrom_chk,                                                                                 \
+    (int fd, void* buf, size_t len, size_t buf_len, int flags, struct sockaddr* addr, socklen_t* addr_len),  \
+    (fd, buf, len, buf_len, flags, addr, addr_len))                                                          \
+  X(ssize_t, __read_chk, (int fd, void* buf, size_t len, size_t buf_len), (fd, buf, len, buf_len))
