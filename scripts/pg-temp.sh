@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster for tests and the demo.
 #
-#   pg-temp.sh start DIR   initdb in DIR, start on a free loopback port, create
-#                          database `trading` with table `trades`, print
+#   pg-temp.sh start DIR   a cluster in DIR on a free loopback port, with
+#                          database `trading` and table `trades`; prints
 #                          DSN=host=127.0.0.1 port=N user=postgres dbname=trading
 #   pg-temp.sh stop DIR    stop the cluster immediately and remove DIR
 #
 # The server refuses to run as root, so as root the cluster belongs to the
 # unprivileged system user faultline-pg (created once). Trust authentication
 # is safe only because the server listens on 127.0.0.1 and a socket in DIR.
-# FAULTLINE_PG_BINDIR overrides where the server binaries are found.
 # Only the DSN line goes to stdout; a failure is one line on stderr, exit 1.
+#
+# initdb dominates start-up and every test process starts its own cluster,
+# so the first start builds a template cluster under
+# /tmp/faultline-pg-cache-<uid> and later starts copy it. The cache key
+# covers the server version and this script, so an edit here rebuilds it.
+#
+#   FAULTLINE_PG_BINDIR   where the server binaries are (default: pg_config
+#                         --bindir, then /usr/lib/postgresql/15/bin)
+#   FAULTLINE_PG_CACHE    the template cache folder, or "off"
 set -euo pipefail
+shopt -s inherit_errexit # failures inside $(...) end the script too
 
 readonly pg_user=faultline-pg
 readonly marker=.faultline-pg-temp
+self=$(realpath "${BASH_SOURCE[0]}")
+readonly self
 
 die() {
   echo "pg-temp.sh: $*" >&2
@@ -43,9 +54,11 @@ find_bindir() {
   return 1
 }
 
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
 # Runs a server binary as the cluster's owner: faultline-pg when we are root.
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then
+  if is_root; then
     runuser -u "$pg_user" -- "$@"
   else
     "$@"
@@ -107,11 +120,71 @@ check_dir_is_ours() {
   [ -z "$(ls -A "$dir")" ] || die "$dir is not empty and was not made by pg-temp.sh; refusing to touch it"
 }
 
+# Runs one SQL command in single-user mode: no port, no socket, no race.
+single_user_sql() {
+  local bindir=$1 data=$2 database=$3 sql=$4 log=$5
+  echo "$sql" | as_owner "$bindir/postgres" --single -D "$data" -F -c exit_on_error=true "$database" >>"$log" 2>&1
+}
+
+# A complete cluster in DATA (which must not exist yet; its parent belongs to
+# the owner): initdb, the test settings, database trading and table trades.
+build_cluster() {
+  local bindir=$1 data=$2 log=$3
+  as_owner "$bindir/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-locale --no-sync --wal-segsize=1 \
+    >>"$log" 2>&1 || die "initdb failed in $data: $(last_line "$log")"
+  {
+    echo
+    echo "# pg-temp.sh: a throwaway test cluster, loopback only, durability off for speed"
+    echo "listen_addresses = '127.0.0.1'"
+    echo "fsync = off"
+    echo "synchronous_commit = off"
+    echo "full_page_writes = off"
+    echo "max_connections = 200"
+    echo "shared_buffers = 32MB"
+    echo "min_wal_size = 4MB"
+  } >>"$data/postgresql.conf"
+  single_user_sql "$bindir" "$data" postgres "CREATE DATABASE trading" "$log" ||
+    die "cannot create database trading in $data: $(last_line "$log")"
+  single_user_sql "$bindir" "$data" trading "CREATE TABLE trades (id bigserial PRIMARY KEY, symbol text NOT NULL, \
+side text NOT NULL, qty int NOT NULL, price numeric NOT NULL, created_at timestamptz NOT NULL DEFAULT now())" "$log" ||
+    die "cannot create table trades in $data: $(last_line "$log")"
+}
+
+# Prints the template cluster's data folder, building it once (under a lock:
+# parallel starts wait for one build). Prints nothing when caching is off or
+# the cache folder is not safely ours; the caller then builds in place.
+template_cluster() {
+  local bindir=$1
+  local cache=${FAULTLINE_PG_CACHE:-/tmp/faultline-pg-cache-$(id -u)}
+  [ "$cache" != off ] || return 0
+  mkdir -p "$cache" 2>/dev/null || return 0
+  # A folder in /tmp that someone else made, or a symlink, is not trusted.
+  { [ ! -L "$cache" ] && [ "$(stat -c %u "$cache")" = "$(id -u)" ]; } || return 0
+  chmod 0755 "$cache"
+  local key
+  key=$({ "$bindir/postgres" --version && cat "$self"; } | sha256sum | cut -c1-16)
+  local template="$cache/$key"
+  {
+    flock -w 300 9 || die "cannot lock the template cache $cache"
+    if [ ! -e "$template/ready" ]; then
+      # Templates of other script or server versions are stale.
+      find "$cache" -mindepth 1 -maxdepth 1 ! -name "$key" ! -name "$key.*" -exec rm -rf {} +
+      rm -rf "$template" "$template.build"
+      mkdir -p "$template.build"
+      ! is_root || chown "$pg_user:" "$template.build"
+      (cd "$template.build" && build_cluster "$bindir" "$template.build/data" "$template.build/setup.log") || exit 1
+      touch "$template.build/ready"
+      mv -T "$template.build" "$template"
+    fi
+  } 9>"$cache/$key.lock"
+  echo "$template/data"
+}
+
 start() {
   local dir=$1
   local bindir
   bindir=$(find_bindir) || die "PostgreSQL server binaries not found (looked in pg_config --bindir and /usr/lib/postgresql/15/bin)"
-  [ "$(id -u)" -ne 0 ] || ensure_pg_user
+  ! is_root || ensure_pg_user
 
   check_dir_is_ours "$dir"
   if [ -e "$dir/$marker" ]; then
@@ -124,27 +197,20 @@ start() {
   [ ${#dir} -le 90 ] || die "$dir is too long for a unix socket folder (max 90 characters)"
   touch "$dir/$marker"
   chmod 0700 "$dir"
-  if [ "$(id -u)" -eq 0 ]; then
+  if is_root; then
     chown -R "$pg_user:" "$dir"
     runuser -u "$pg_user" -- test -w "$dir" ||
       die "$dir is not reachable by user $pg_user (a parent folder is not traversable); use a folder under /tmp"
   fi
   cd "$dir" # the server's user may not be able to read the caller's working folder
 
-  local setup_log="$dir/setup.log"
-  as_owner "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale --no-sync \
-    >"$setup_log" 2>&1 || die "initdb failed in $dir: $(last_line "$setup_log")"
-  cat >>"$dir/data/postgresql.conf" <<EOF
-
-# pg-temp.sh: a throwaway test cluster, loopback only, durability off for speed
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$dir'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_connections = 200
-shared_buffers = 32MB
-EOF
+  local setup_log="$dir/setup.log" template
+  template=$(template_cluster "$bindir")
+  if [ -n "$template" ]; then
+    cp -a "$template" "$dir/data" || die "cannot copy the template cluster $template to $dir"
+  else
+    build_cluster "$bindir" "$dir/data" "$setup_log"
+  fi
 
   # A random base keeps concurrent starts (parallel ctest, other engineers)
   # apart; a port that another cluster grabs between the probe and the bind
@@ -155,8 +221,8 @@ EOF
     candidate=$((base + attempt * 17))
     port_in_use "$candidate" && continue
     : >"$server_log"
-    [ "$(id -u)" -ne 0 ] || chown "$pg_user:" "$server_log"
-    if as_owner "$bindir/pg_ctl" start -D "$dir/data" -l "$server_log" -w -t 60 -o "-p $candidate" \
+    ! is_root || chown "$pg_user:" "$server_log"
+    if as_owner "$bindir/pg_ctl" start -D "$dir/data" -l "$server_log" -w -t 60 -o "-p $candidate -k $dir" \
       >>"$setup_log" 2>&1; then
       port=$candidate
       break
@@ -168,27 +234,13 @@ EOF
 
   local ready=0 _
   for _ in $(seq 1 300); do
-    if "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" -d postgres -U postgres; then
+    if "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" -d trading -U postgres; then
       ready=1
       break
     fi
     sleep 0.1
   done
   [ "$ready" -eq 1 ] || die "the server in $dir did not become ready on port $port: $(last_line "$server_log")"
-
-  local psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
-  "${psql[@]}" -d postgres -c 'CREATE DATABASE trading' >>"$setup_log" 2>&1 ||
-    die "cannot create database trading in $dir: $(last_line "$setup_log")"
-  "${psql[@]}" -d trading >>"$setup_log" 2>&1 <<'EOF' || die "cannot create table trades in $dir: $(last_line "$setup_log")"
-CREATE TABLE trades (
-  id bigserial PRIMARY KEY,
-  symbol text NOT NULL,
-  side text NOT NULL,
-  qty int NOT NULL,
-  price numeric NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-EOF
   echo "DSN=host=127.0.0.1 port=$port user=postgres dbname=trading"
 }
 
