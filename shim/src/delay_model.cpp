@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace faultline::shim {
 namespace {
 
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;
-constexpr double kSqrt3 = 1.73205080756887729353;
 constexpr double kPi = 3.14159265358979323846;
 
 // netem's pareto table: Y = U^(-1/3) (tail index 3, minimum 1), capped where
