@@ -13,7 +13,9 @@
 
 namespace faultline::preload {
 
-CallMode call_mode() noexcept { return CallMode{shim::g_mode.load(std::memory_order_relaxed)}; }
+CallMode call_mode() noexcept {
+  return CallMode{shim::g_mode.load(std::memory_order_relaxed)};
+}
 
 bool socket_of(int fd, const sockaddr* peer, socklen_t peer_len, shim::SocketInfo* out) noexcept {
   if (!shim::g_fd_table.lookup(fd, out)) return false;
@@ -21,8 +23,9 @@ bool socket_of(int fd, const sockaddr* peer, socklen_t peer_len, shim::SocketInf
   return true;
 }
 
-shim::Verdict decide_checked(int fd, shim::Op op, abi::Direction dir, shim::SocketInfo& info, const sockaddr* peer,
-                             socklen_t peer_len, std::size_t len, std::int64_t* decided_ns) noexcept {
+shim::Verdict decide_checked(int fd, shim::Op op, abi::Direction dir, shim::SocketInfo& info,
+                             const sockaddr* peer, socklen_t peer_len, std::size_t len,
+                             std::int64_t* decided_ns) noexcept {
   shim::Verdict v = shim::decide(op, dir, info, len);
   if (v.pass()) return v;
   *decided_ns = shim::now_ns();
@@ -43,19 +46,27 @@ void wait_injected(std::int64_t decided_ns, std::int64_t wait_ns, CallMode mode)
 
 abi::CallClass send_class(const shim::SocketInfo& s) noexcept {
   switch (static_cast<abi::Proto>(s.proto)) {
-    case abi::Proto::kTcp: return abi::CallClass::kTcpSend;
-    case abi::Proto::kUdp: return abi::CallClass::kUdpSend;
-    case abi::Proto::kUnix: return abi::CallClass::kUnixSend;
-    default: return abi::CallClass::kOtherIo;
+    case abi::Proto::kTcp:
+      return abi::CallClass::kTcpSend;
+    case abi::Proto::kUdp:
+      return abi::CallClass::kUdpSend;
+    case abi::Proto::kUnix:
+      return abi::CallClass::kUnixSend;
+    default:
+      return abi::CallClass::kOtherIo;
   }
 }
 
 abi::CallClass recv_class(const shim::SocketInfo& s) noexcept {
   switch (static_cast<abi::Proto>(s.proto)) {
-    case abi::Proto::kTcp: return abi::CallClass::kTcpRecv;
-    case abi::Proto::kUdp: return abi::CallClass::kUdpRecv;
-    case abi::Proto::kUnix: return abi::CallClass::kUnixRecv;
-    default: return abi::CallClass::kOtherIo;
+    case abi::Proto::kTcp:
+      return abi::CallClass::kTcpRecv;
+    case abi::Proto::kUdp:
+      return abi::CallClass::kUdpRecv;
+    case abi::Proto::kUnix:
+      return abi::CallClass::kUnixRecv;
+    default:
+      return abi::CallClass::kOtherIo;
   }
 }
 

@@ -32,8 +32,9 @@ bool socket_of(int fd, const sockaddr* peer, socklen_t peer_len, shim::SocketInf
 // was recycled where the shim does not look); on a mismatch the facts are
 // read afresh and the plan asked again. `*decided_ns` is when the verdict
 // was taken (an injected delay counts from there); set only if not pass.
-shim::Verdict decide_checked(int fd, shim::Op op, abi::Direction dir, shim::SocketInfo& info, const sockaddr* peer,
-                             socklen_t peer_len, std::size_t len, std::int64_t* decided_ns) noexcept;
+shim::Verdict decide_checked(int fd, shim::Op op, abi::Direction dir, shim::SocketInfo& info,
+                             const sockaddr* peer, socklen_t peer_len, std::size_t len,
+                             std::int64_t* decided_ns) noexcept;
 
 // Waits until decided_ns + wait_ns on the calling thread with the precise
 // hybrid wait, thread cancellation held off meanwhile (the wait is not one

@@ -31,7 +31,8 @@ int accept_armed(int fd, Accept&& accept_call) {
   const int r = accept_call();
   const int e = errno;
   if (r >= 0) shim::g_fd_table.invalidate(r);
-  if (mode.telemetry() && is_tcp(fd)) shim::record(abi::CallClass::kTcpAccept, shim::now_ns() - t0, 0, r < 0 ? e : 0);
+  if (mode.telemetry() && is_tcp(fd))
+    shim::record(abi::CallClass::kTcpAccept, shim::now_ns() - t0, 0, r < 0 ? e : 0);
   errno = e;
   return r;
 }
@@ -56,7 +57,8 @@ int connect(int fd, const sockaddr* addr, socklen_t addr_len) {
   const int r = real::connect(fd, addr, addr_len);
   const int e = errno;
   shim::g_fd_table.invalidate(fd);
-  if (mode.telemetry() && is_tcp(fd)) shim::record(abi::CallClass::kTcpConnect, shim::now_ns() - t0, 0, r < 0 ? e : 0);
+  if (mode.telemetry() && is_tcp(fd))
+    shim::record(abi::CallClass::kTcpConnect, shim::now_ns() - t0, 0, r < 0 ? e : 0);
   errno = e;
   return r;
 }

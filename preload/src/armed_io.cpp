@@ -41,7 +41,9 @@ std::size_t total_length(const iovec* iov, int count) noexcept {
   return total;
 }
 
-ssize_t as_ssize(std::size_t n) noexcept { return n > static_cast<std::size_t>(SSIZE_MAX) ? SSIZE_MAX : static_cast<ssize_t>(n); }
+ssize_t as_ssize(std::size_t n) noexcept {
+  return n > static_cast<std::size_t>(SSIZE_MAX) ? SSIZE_MAX : static_cast<ssize_t>(n);
+}
 
 // One egress call: `send()` performs the program's call; `dest` is the
 // address the call names (sendto, sendmsg), if any.
@@ -59,7 +61,8 @@ ssize_t egress(int fd, std::size_t len, const sockaddr* dest, socklen_t dest_len
   const std::int64_t t0 = mode.telemetry() ? shim::now_ns() : 0;
   Verdict v;
   std::int64_t decided_ns = 0;
-  if (mode.faults()) v = decide_checked(fd, shim::Op::kSend, abi::Direction::kEgress, info, dest, dest_len, len, &decided_ns);
+  if (mode.faults())
+    v = decide_checked(fd, shim::Op::kSend, abi::Direction::kEgress, info, dest, dest_len, len, &decided_ns);
   if (v.fail_errno != 0) {
     if (mode.telemetry()) shim::record(send_class(info), shim::now_ns() - t0, 0, v.fail_errno, true);
     errno = v.fail_errno;
@@ -75,8 +78,8 @@ ssize_t egress(int fd, std::size_t len, const sockaddr* dest, socklen_t dest_len
   const ssize_t r = send();
   if (mode.telemetry()) {
     const int e = errno;
-    shim::record(send_class(info), shim::now_ns() - t0, r > 0 ? static_cast<std::size_t>(r) : 0, r < 0 ? e : 0,
-                 !v.pass());
+    shim::record(send_class(info), shim::now_ns() - t0, r > 0 ? static_cast<std::size_t>(r) : 0,
+                 r < 0 ? e : 0, !v.pass());
     errno = e;
   }
   return r;
@@ -129,8 +132,8 @@ ssize_t ingress(int fd, int flags, Receive&& receive) {
     }
     wait_injected(decided_ns, v.wait_ns(), mode);
     if (mode.telemetry())
-      shim::record(recv_class(info), shim::now_ns() - t0, r > 0 ? static_cast<std::size_t>(r) : 0, r < 0 ? e : 0,
-                   faulted);
+      shim::record(recv_class(info), shim::now_ns() - t0, r > 0 ? static_cast<std::size_t>(r) : 0,
+                   r < 0 ? e : 0, faulted);
     errno = e;
     return r;
   }
@@ -181,7 +184,8 @@ ssize_t writev(int fd, const iovec* iov, int iovcnt) {
 
 ssize_t recv(int fd, void* buf, size_t len, int flags) {
   return ingress(fd, flags, [&](sockaddr* src, socklen_t* src_len) {
-    return src != nullptr ? real::recvfrom(fd, buf, len, flags, src, src_len) : real::recv(fd, buf, len, flags);
+    return src != nullptr ? real::recvfrom(fd, buf, len, flags, src, src_len)
+                          : real::recv(fd, buf, len, flags);
   });
 }
 
@@ -246,7 +250,8 @@ ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t buf_len, int flags,
 ssize_t __read_chk(int fd, void* buf, size_t len, size_t buf_len) {
   if (len > buf_len) return real::__read_chk(fd, buf, len, buf_len);
   return ingress(fd, 0, [&](sockaddr* src, socklen_t* src_len) {
-    return src != nullptr ? real::recvfrom(fd, buf, len, 0, src, src_len) : real::__read_chk(fd, buf, len, buf_len);
+    return src != nullptr ? real::recvfrom(fd, buf, len, 0, src, src_len)
+                          : real::__read_chk(fd, buf, len, buf_len);
   });
 }
 

@@ -15,29 +15,32 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define FAULTLINE_INTERPOSED(X)                                                                              \
-  X(int, socket, (int domain, int type, int protocol), (domain, type, protocol))                             \
-  X(int, connect, (int fd, const struct sockaddr* addr, socklen_t addr_len), (fd, addr, addr_len))           \
-  X(int, accept, (int fd, struct sockaddr* addr, socklen_t* addr_len), (fd, addr, addr_len))                 \
-  X(int, accept4, (int fd, struct sockaddr* addr, socklen_t* addr_len, int flags), (fd, addr, addr_len, flags)) \
-  X(ssize_t, send, (int fd, const void* buf, size_t len, int flags), (fd, buf, len, flags))                  \
-  X(ssize_t, sendto,                                                                                         \
-    (int fd, const void* buf, size_t len, int flags, const struct sockaddr* addr, socklen_t addr_len),       \
-    (fd, buf, len, flags, addr, addr_len))                                                                   \
-  X(ssize_t, sendmsg, (int fd, const struct msghdr* msg, int flags), (fd, msg, flags))                       \
-  X(ssize_t, recv, (int fd, void* buf, size_t len, int flags), (fd, buf, len, flags))                        \
-  X(ssize_t, recvfrom, (int fd, void* buf, size_t len, int flags, struct sockaddr* addr, socklen_t* addr_len), \
-    (fd, buf, len, flags, addr, addr_len))                                                                   \
-  X(ssize_t, recvmsg, (int fd, struct msghdr* msg, int flags), (fd, msg, flags))                             \
-  X(ssize_t, read, (int fd, void* buf, size_t len), (fd, buf, len))                                          \
-  X(ssize_t, write, (int fd, const void* buf, size_t len), (fd, buf, len))                                   \
-  X(ssize_t, readv, (int fd, const struct iovec* iov, int iovcnt), (fd, iov, iovcnt))                        \
-  X(ssize_t, writev, (int fd, const struct iovec* iov, int iovcnt), (fd, iov, iovcnt))                       \
-  X(int, close, (int fd), (fd))                                                                              \
-  X(int, dup2, (int old_fd, int new_fd), (old_fd, new_fd))                                                   \
-  X(int, dup3, (int old_fd, int new_fd, int flags), (old_fd, new_fd, flags))                                 \
-  X(ssize_t, __recv_chk, (int fd, void* buf, size_t len, size_t buf_len, int flags), (fd, buf, len, buf_len, flags)) \
-  X(ssize_t, __recvfrom_chk,                                                                                 \
-    (int fd, void* buf, size_t len, size_t buf_len, int flags, struct sockaddr* addr, socklen_t* addr_len),  \
-    (fd, buf, len, buf_len, flags, addr, addr_len))                                                          \
+#define FAULTLINE_INTERPOSED(X)                                                                             \
+  X(int, socket, (int domain, int type, int protocol), (domain, type, protocol))                            \
+  X(int, connect, (int fd, const struct sockaddr* addr, socklen_t addr_len), (fd, addr, addr_len))          \
+  X(int, accept, (int fd, struct sockaddr* addr, socklen_t* addr_len), (fd, addr, addr_len))                \
+  X(int, accept4, (int fd, struct sockaddr* addr, socklen_t* addr_len, int flags),                          \
+    (fd, addr, addr_len, flags))                                                                            \
+  X(ssize_t, send, (int fd, const void* buf, size_t len, int flags), (fd, buf, len, flags))                 \
+  X(ssize_t, sendto,                                                                                        \
+    (int fd, const void* buf, size_t len, int flags, const struct sockaddr* addr, socklen_t addr_len),      \
+    (fd, buf, len, flags, addr, addr_len))                                                                  \
+  X(ssize_t, sendmsg, (int fd, const struct msghdr* msg, int flags), (fd, msg, flags))                      \
+  X(ssize_t, recv, (int fd, void* buf, size_t len, int flags), (fd, buf, len, flags))                       \
+  X(ssize_t, recvfrom,                                                                                      \
+    (int fd, void* buf, size_t len, int flags, struct sockaddr* addr, socklen_t* addr_len),                 \
+    (fd, buf, len, flags, addr, addr_len))                                                                  \
+  X(ssize_t, recvmsg, (int fd, struct msghdr* msg, int flags), (fd, msg, flags))                            \
+  X(ssize_t, read, (int fd, void* buf, size_t len), (fd, buf, len))                                         \
+  X(ssize_t, write, (int fd, const void* buf, size_t len), (fd, buf, len))                                  \
+  X(ssize_t, readv, (int fd, const struct iovec* iov, int iovcnt), (fd, iov, iovcnt))                       \
+  X(ssize_t, writev, (int fd, const struct iovec* iov, int iovcnt), (fd, iov, iovcnt))                      \
+  X(int, close, (int fd), (fd))                                                                             \
+  X(int, dup2, (int old_fd, int new_fd), (old_fd, new_fd))                                                  \
+  X(int, dup3, (int old_fd, int new_fd, int flags), (old_fd, new_fd, flags))                                \
+  X(ssize_t, __recv_chk, (int fd, void* buf, size_t len, size_t buf_len, int flags),                        \
+    (fd, buf, len, buf_len, flags))                                                                         \
+  X(ssize_t, __recvfrom_chk,                                                                                \
+    (int fd, void* buf, size_t len, size_t buf_len, int flags, struct sockaddr* addr, socklen_t* addr_len), \
+    (fd, buf, len, buf_len, flags, addr, addr_len))                                                         \
   X(ssize_t, __read_chk, (int fd, void* buf, size_t len, size_t buf_len), (fd, buf, len, buf_len))

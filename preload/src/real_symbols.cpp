@@ -19,23 +19,23 @@ Fn lookup(const char* name) noexcept {
 
 }  // namespace
 
-#define FAULTLINE_DEFINE_REAL(ret, name, params, args)                        \
-  namespace {                                                                 \
-  ret lazy_##name params;                                                     \
-  name##_fn resolve_##name() noexcept {                                       \
-    const name##_fn fn = lookup<name##_fn>(#name);                            \
-    if (fn != nullptr) name##_ptr.store(fn, std::memory_order_relaxed);       \
-    return fn;                                                                \
-  }                                                                           \
-  ret lazy_##name params {                                                    \
-    const name##_fn fn = resolve_##name();                                    \
-    if (fn == nullptr) {                                                      \
-      errno = ENOSYS;                                                         \
-      return -1;                                                              \
-    }                                                                         \
-    return fn args;                                                           \
-  }                                                                           \
-  }                                                                           \
+#define FAULTLINE_DEFINE_REAL(ret, name, params, args)                  \
+  namespace {                                                           \
+  ret lazy_##name params;                                               \
+  name##_fn resolve_##name() noexcept {                                 \
+    const name##_fn fn = lookup<name##_fn>(#name);                      \
+    if (fn != nullptr) name##_ptr.store(fn, std::memory_order_relaxed); \
+    return fn;                                                          \
+  }                                                                     \
+  ret lazy_##name params {                                              \
+    const name##_fn fn = resolve_##name();                              \
+    if (fn == nullptr) {                                                \
+      errno = ENOSYS;                                                   \
+      return -1;                                                        \
+    }                                                                   \
+    return fn args;                                                     \
+  }                                                                     \
+  }                                                                     \
   constinit std::atomic<name##_fn> name##_ptr{&lazy_##name};
 FAULTLINE_INTERPOSED(FAULTLINE_DEFINE_REAL)
 #undef FAULTLINE_DEFINE_REAL

@@ -15,10 +15,12 @@
 
 namespace faultline::preload::real {
 
-#define FAULTLINE_DECLARE_REAL(ret, name, params, args)                                   \
-  using name##_fn = ret(*) params;                                                        \
-  extern constinit std::atomic<name##_fn> name##_ptr;                                     \
-  inline ret name params { return name##_ptr.load(std::memory_order_relaxed) args; }
+#define FAULTLINE_DECLARE_REAL(ret, name, params, args)     \
+  using name##_fn = ret(*) params;                          \
+  extern constinit std::atomic<name##_fn> name##_ptr;       \
+  inline ret name params {                                  \
+    return name##_ptr.load(std::memory_order_relaxed) args; \
+  }
 FAULTLINE_INTERPOSED(FAULTLINE_DECLARE_REAL)
 #undef FAULTLINE_DECLARE_REAL
 

@@ -4,8 +4,7 @@
 //                FAULTLINE_DISABLE=1, creates the segment and starts the apply
 //                thread (cp::Target) with the plan manager as its handler. Any
 //                failure leaves the process in pure pass-through, silently.
-//   destructor   (process exit) back to pass-through, stop the apply thread,
-//                unlink the segment.
+//   destructor   (process exit) back to pass-through, unlink the segment.
 //   fork         the child gets its own segment and apply thread
 //                (Target::restart_in_child) and starts with no faults: the
 //                parent's are not inherited, because a tool that armed them
@@ -28,6 +27,7 @@
 #include <new>
 
 #include "faultline/controlplane/abi.h"
+#include "faultline/controlplane/segment.h"
 #include "faultline/controlplane/target.h"
 #include "faultline/shim/plan_manager.h"
 #include "real_symbols.h"
@@ -102,11 +102,16 @@ __attribute__((constructor)) void faultline_start() noexcept {
   errno = saved;
 }
 
+// Exit: pass-through from here on, and the segment's name goes away so
+// tools stop listing the process. The apply thread and the mapping are left
+// for the kernel to reclaim a moment later: Target::stop() would unmap the
+// segment while other application threads may still be inside a wrapper
+// holding a pointer into it (telemetry, counters), and fault them.
 __attribute__((destructor)) void faultline_stop() noexcept {
   if (g_target == nullptr) return;
   const int saved = errno;
   g_manager->detach();
-  g_target->stop();
+  if (g_target->running() && g_target->segment().pid() == getpid()) cp::Segment::unlink(getpid());
   errno = saved;
 }
 

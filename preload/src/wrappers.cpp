@@ -7,11 +7,11 @@
 #include "interpose_table.h"
 #include "real_symbols.h"
 
-#define FAULTLINE_DEFINE_WRAPPER(ret, name, params, args)                                      \
-  extern "C" __attribute__((visibility("default"))) ret name params {                          \
-    if (__builtin_expect(faultline::shim::g_mode.load(std::memory_order_relaxed) == 0, 1))     \
-      return faultline::preload::real::name args;                                              \
-    return faultline::preload::armed::name args;                                               \
+#define FAULTLINE_DEFINE_WRAPPER(ret, name, params, args)                                  \
+  extern "C" __attribute__((visibility("default"))) ret name params {                      \
+    if (__builtin_expect(faultline::shim::g_mode.load(std::memory_order_relaxed) == 0, 1)) \
+      return faultline::preload::real::name args;                                          \
+    return faultline::preload::armed::name args;                                           \
   }
 FAULTLINE_INTERPOSED(FAULTLINE_DEFINE_WRAPPER)
 #undef FAULTLINE_DEFINE_WRAPPER

@@ -76,10 +76,17 @@ bool FdTable::probe(int fd, SocketInfo* out, bool* complete) noexcept {
   socklen_t peer_len = sizeof peer;
   const bool connected = getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) == 0;
   if (connected) set_peer(*out, reinterpret_cast<const sockaddr*>(&peer), peer_len);
-  // A stream socket learns its peer later (connect in progress, or it is a
-  // listener): ask again next time rather than cache "no peer".
-  const bool needs_peer = type != SOCK_DGRAM && (local.ss_family == AF_INET || local.ss_family == AF_INET6);
-  *complete = connected || !needs_peer;
+  // A stream socket may learn its peer later (connect in progress): ask again
+  // next time rather than cache "no peer". A listener never has one.
+  bool complete_without_peer =
+      type == SOCK_DGRAM || (local.ss_family != AF_INET && local.ss_family != AF_INET6);
+  if (!connected && !complete_without_peer) {
+    int listening = 0;
+    len = sizeof listening;
+    complete_without_peer =
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening != 0;
+  }
+  *complete = connected || complete_without_peer;
   return true;
 }
 

@@ -85,15 +85,13 @@ void PlanManager::attach(const cp::Segment* segment) noexcept {
   abi::FaultSlot* local = fault_slots();
   abi::FaultSlot* shared = segment->faults();
   segment_ = segment;
+  set_fault_slots(shared);
   for (int i = 0; i < static_cast<int>(abi::kMaxFaults); ++i) {
     if (!slots_[i].active) continue;
-    const std::uint64_t hits = local[i].hits.load(std::memory_order_relaxed);
-    const std::uint64_t matched = local[i].matched.load(std::memory_order_relaxed);
-    mirror(i);
-    shared[i].hits.store(hits, std::memory_order_relaxed);
-    shared[i].matched.store(matched, std::memory_order_relaxed);
+    mirror(i);  // resets the shared counters: carry the local ones over
+    shared[i].hits.store(local[i].hits.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    shared[i].matched.store(local[i].matched.load(std::memory_order_relaxed), std::memory_order_relaxed);
   }
-  set_fault_slots(shared);
   set_event_sink(segment);
   set_telemetry_sink(segment->telemetry());
   segment->telemetry()->enabled.store(telemetry_wanted_ ? 1 : 0, std::memory_order_relaxed);
@@ -162,10 +160,9 @@ cp::ApplyResult PlanManager::apply(const abi::Command& cmd, std::int64_t now) no
 }
 
 cp::ApplyResult PlanManager::inject(const abi::FaultSpec& spec, std::int64_t now) noexcept {
+  if (spec.id[0] == '\0') return rejected("fault id is empty: the tool must name every fault");
   char reason[abi::kReasonLen];
   if (!cp::validate_fault(spec, reason, sizeof reason)) return rejected("%s", reason);
-  if (!cp::is_terminated(spec.id) || spec.id[0] == '\0')
-    return rejected("fault id is empty: the tool must name every fault");
   if (find(spec.id) >= 0) return rejected("fault id '%s' already armed", spec.id);
   const auto kind = static_cast<abi::FaultKind>(spec.kind);
   if (!supports(kind))

@@ -1,0 +1,220 @@
+#include "faultline/testing/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "faultline/testing/paths.h"
+
+extern char** environ;
+
+namespace faultline::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> child_environment(const SpawnOptions& options) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.starts_with("LD_PRELOAD=") || entry.starts_with("FAULTLINE_")) continue;
+    env.emplace_back(entry);
+  }
+  if (options.preload) env.push_back("LD_PRELOAD=" + preload_path());
+#if defined(__SANITIZE_ADDRESS__)
+  // The preload comes before the ASan runtime in the library list.
+  env.push_back("ASAN_OPTIONS=verify_asan_link_order=0");
+#endif
+  for (const std::string& e : options.env) env.push_back(e);
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+int remaining_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+}  // namespace
+
+Process Process::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
+  if (argv.empty()) throw std::runtime_error("spawn: empty argv");
+  int out[2];
+  int in[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("spawn: pipe failed");
+  if (options.pipe_stdin && pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("spawn: pipe failed");
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  if (options.pipe_stdin) posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+
+  std::vector<std::string> args = argv;
+  std::vector<std::string> env = child_environment(options);
+  std::vector<char*> argp = pointers(args);
+  std::vector<char*> envp = pointers(env);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argp.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  if (options.pipe_stdin) close(in[0]);
+  if (rc != 0) {
+    close(out[0]);
+    if (options.pipe_stdin) close(in[1]);
+    throw std::runtime_error("spawn " + argv[0] + ": " + std::strerror(rc));
+  }
+  Process p;
+  p.pid_ = pid;
+  p.stdout_fd_ = out[0];
+  p.stdin_fd_ = in[1];
+  return p;
+}
+
+Process::Process(Process&& other) noexcept {
+  *this = std::move(other);
+}
+
+Process& Process::operator=(Process&& other) noexcept {
+  if (this != &other) {
+    reset();
+    pid_ = std::exchange(other.pid_, -1);
+    stdout_fd_ = std::exchange(other.stdout_fd_, -1);
+    stdin_fd_ = std::exchange(other.stdin_fd_, -1);
+    reaped_ = std::exchange(other.reaped_, false);
+    buffer_ = std::move(other.buffer_);
+    eof_ = std::exchange(other.eof_, false);
+  }
+  return *this;
+}
+
+Process::~Process() {
+  reset();
+}
+
+void Process::reset() noexcept {
+  if (pid_ > 0 && !reaped_) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  if (stdin_fd_ >= 0) close(stdin_fd_);
+  pid_ = -1;
+  stdout_fd_ = stdin_fd_ = -1;
+  reaped_ = false;
+}
+
+std::optional<std::string> Process::read_line(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const std::size_t nl = buffer_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return line;
+    }
+    if (eof_) return std::nullopt;
+    pollfd pfd{stdout_fd_, POLLIN, 0};
+    const int ready = poll(&pfd, 1, remaining_ms(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return std::nullopt;
+    char chunk[4096];
+    const ssize_t n = ::read(stdout_fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      eof_ = true;
+      continue;
+    }
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+std::string Process::read_rest(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (!eof_) {
+    pollfd pfd{stdout_fd_, POLLIN, 0};
+    const int ready = poll(&pfd, 1, remaining_ms(deadline));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    char chunk[4096];
+    const ssize_t n = ::read(stdout_fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      eof_ = true;
+    else
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+  return std::exchange(buffer_, std::string());
+}
+
+void Process::write_stdin(std::string_view text) {
+  if (stdin_fd_ < 0) throw std::runtime_error("write_stdin: spawned without pipe_stdin");
+  while (!text.empty()) {
+    const ssize_t n = ::write(stdin_fd_, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("write_stdin: write failed");
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
+  if (reaped_ || pid_ <= 0) return std::nullopt;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      return status;
+    }
+    if (r < 0 && errno != EINTR) return std::nullopt;
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+int Process::kill_and_reap(int signal, std::chrono::milliseconds grace) {
+  if (reaped_ || pid_ <= 0) return -1;
+  kill(pid_, signal);
+  if (const auto status = wait(grace)) return *status;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+  return status;
+}
+
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+              const SpawnOptions& options) {
+  Process p = Process::spawn(argv, options);
+  RunResult r;
+  r.output = p.read_rest(timeout);
+  const auto status = p.wait(std::chrono::milliseconds(timeout));
+  if (!status) throw std::runtime_error(argv[0] + " did not finish in time");
+  r.status = *status;
+  r.output += p.read_rest(std::chrono::milliseconds(100));
+  return r;
+}
+
+bool exited_with(int status, int code) {
+  return WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+}  // namespace faultline::testing
