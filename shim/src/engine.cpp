@@ -36,7 +36,7 @@ struct alignas(ThreadFaultState) RawThreadFaultState {
 };
 static_assert(std::is_trivially_destructible_v<ThreadFaultState>);
 
-constinit thread_local RawThreadFaultState t_states[abi::kMaxFaults];
+constinit thread_local RawThreadFaultState t_states[abi::kMaxFaults]{};
 constinit thread_local std::uint64_t t_generation[abi::kMaxFaults];
 constinit thread_local std::uint32_t t_ordinal = 0;  // thread index + 1; 0 = not assigned
 constinit std::atomic<std::uint32_t> g_threads{0};
@@ -57,7 +57,7 @@ ThreadFaultState& state_for(const CompiledFault& f) noexcept {
   unsigned char* raw = t_states[f.slot].bytes;
   if (t_generation[f.slot] == f.generation) return *std::launder(reinterpret_cast<ThreadFaultState*>(raw));
   const std::uint32_t ordinal = thread_ordinal();
-  auto* st = new (raw) ThreadFaultState{};
+  auto* st = new (raw) ThreadFaultState();
   st->pct.reseed(mix_seed(f.seed ^ kPctStreamTag, ordinal));
   const std::uint64_t stream = mix_seed(f.seed, ordinal);
   const abi::FaultSpec& s = f.spec;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "faultline/controlplane/abi.h"
+#include "faultline/controlplane/client.h"
 #include "faultline/controlplane/validate.h"
 #include "faultline/shim/clock.h"
 #include "faultline/shim/engine.h"
@@ -31,7 +32,56 @@ shim::SocketInfo loopback_socket(abi::Proto proto, std::uint16_t port) {
   return s;
 }
 
+abi::FaultSpec base_fault(abi::FaultKind kind) {
+  abi::FaultSpec f{};
+  std::strcpy(f.id, "fz-1");
+  f.kind = static_cast<std::uint16_t>(kind);
+  f.pct_ppm = 1'000'000;
+  f.for_ns = 1'000'000'000;
+  f.delay_ns = 1'000;
+  f.jitter_ns = 500;
+  f.correlation_ppm = 750'000;
+  f.loss_ppm = 500'000;
+  f.ge_p_ppm = 10'000;
+  f.ge_r_ppm = 500'000;
+  f.ge_1h_ppm = 1'000'000;
+  f.rate_bytes_per_s = 1'000'000;
+  f.slice_max = 16;
+  f.gap = 3;
+  f.err = 104;
+  std::strcpy(f.host_glob, "*.example");
+  std::strcpy(f.sqlstate, "40001");
+  f.match.proto = static_cast<std::uint8_t>(abi::Proto::kUdp);
+  return f;
+}
+
 }  // namespace
+
+std::vector<abi::Command> seed_commands() {
+  std::vector<abi::Command> seeds;
+  for (auto k = static_cast<std::uint16_t>(abi::FaultKind::kLatency);
+       k < static_cast<std::uint16_t>(abi::FaultKind::kCount); ++k) {
+    seeds.push_back(cp::make_inject(base_fault(static_cast<abi::FaultKind>(k))));
+  }
+  seeds.push_back(cp::make_clear("fz-1"));
+  seeds.push_back(cp::make_clear_all());
+  seeds.push_back(cp::make_renew_lease("fz-1", 1'000'000));
+  seeds.push_back(cp::make_telemetry(true));
+  for (abi::Command& c : seeds) c.seq = 1;  // submit() numbers commands from 1
+  return seeds;
+}
+
+bool apply_patched(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return false;
+  static const std::vector<abi::Command> seeds = seed_commands();
+  abi::Command cmd = seeds[data[0] % seeds.size()];
+  auto* bytes = reinterpret_cast<std::uint8_t*>(&cmd);
+  for (std::size_t i = 1; i + 2 < size; i += 3) {
+    const std::size_t offset = (data[i] | (static_cast<std::size_t>(data[i + 1]) << 8)) % sizeof cmd;
+    bytes[offset] = data[i + 2];
+  }
+  return decode_and_apply(bytes, sizeof cmd);
+}
 
 bool decode_and_apply(const std::uint8_t* data, std::size_t size) {
   abi::Command cmd;
