@@ -61,6 +61,7 @@ TEST(Futex, ShouldWakeAWaiterInAnotherProcess) {
     const int rc = futex_wait(&mine.header()->doorbell, 0, 20'000'000'000);
     return rc == 0 ? 0 : 1;
   });
+  ready.close_write();  // a child that dies reads as end of file, not a hang
   ASSERT_EQ(ready.receive(), 'y');
   // Wake without changing the word: the waiter returns only if the wake
   // reaches its sleep.

@@ -188,24 +188,26 @@ TEST(ProcessProbe, ShouldSeeASegmentOlderThanItsProcessAsAReusedPid) {
 }
 
 TEST(SegmentGc, ShouldRemoveADeadChildsSegmentAndKeepALiveOne) {
-  Pipe ready, go;
+  Pipe dead_ready, live_ready, go;
   Child dead([&] {
     int err = 0;
     Segment seg = Segment::create(getpid(), "dead", "", &err);
-    ready.send(seg.valid() ? 'y' : 'n');
+    dead_ready.send(seg.valid() ? 'y' : 'n');
     return 0;  // exits without unlinking, as a crashed target would
   });
-  ASSERT_EQ(ready.receive(), 'y');
+  dead_ready.close_write();  // a child that dies reads as end of file, not a hang
+  ASSERT_EQ(dead_ready.receive(), 'y');
   ASSERT_EQ(dead.wait(), 0);
   Child live([&] {
     int err = 0;
     Segment seg = Segment::create(getpid(), "live", "", &err);
-    ready.send(seg.valid() ? 'y' : 'n');
+    live_ready.send(seg.valid() ? 'y' : 'n');
     go.receive();
     Segment::unlink(getpid());
     return 0;
   });
-  ASSERT_EQ(ready.receive(), 'y');
+  live_ready.close_write();
+  ASSERT_EQ(live_ready.receive(), 'y');
 
   const std::vector<SegmentInfo> before = list_segments();
   const SegmentInfo* dead_info = find(before, dead.pid());

@@ -218,6 +218,13 @@ TEST(Target, ShouldRejectEverythingWithoutAHandler) {
 }
 
 TEST(Target, ShouldGiveAForkChildItsOwnSegment) {
+#if defined(__SANITIZE_THREAD__)
+  // TSan keeps the parent's apply thread registered in the child, and glibc
+  // hands the child's new thread the same reclaimed stack, hence the same
+  // id: TSan aborts ("dup thread"). It does not support threads started
+  // after a multi-threaded fork; the normal and ASan builds run this test.
+  GTEST_SKIP() << "ThreadSanitizer does not support threads after a multi-threaded fork";
+#endif
   RecordingHandler handler;
   Target target;
   ASSERT_TRUE(target.start("parent", "", &handler));
@@ -231,6 +238,7 @@ TEST(Target, ShouldGiveAForkChildItsOwnSegment) {
     target.stop();
     return handler.applied.load() == 1 ? 0 : 2;  // the child's copy of the handler saw one command
   });
+  ready.close_write();  // a child that dies reads as end of file, not a hang
   ASSERT_EQ(ready.receive(), 'y');
 
   std::string reason;
@@ -261,6 +269,7 @@ TEST(Client, ShouldRefuseToAttachToTheSegmentOfADeadProcess) {
     ready.send(seg.valid() ? 'y' : 'n');
     return 0;
   });
+  ready.close_write();
   ASSERT_EQ(ready.receive(), 'y');
   dead.wait();
   std::string reason;
