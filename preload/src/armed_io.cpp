@@ -6,8 +6,10 @@
 //                    (non-blocking or MSG_DONTWAIT)
 //   stream loss      a retransmission stall (rto) before the send / after
 //                    the receive; the bytes still arrive
-// Known limitation of this first path: on a non-blocking socket the delay is
-// also waited in the calling thread (the event-loop delay line comes later).
+// Known limitations of this first path: on a non-blocking socket the delay
+// is also waited in the calling thread (the event-loop delay line comes
+// later); a call already blocked in the kernel when a fault is armed
+// completes unfaulted (the fault applies from the next call).
 // EINTR and partial transfers are returned as the real call made them; the
 // injected wait itself resumes after signal handlers. MSG_PEEK and
 // MSG_ERRQUEUE receives pass through untouched (they consume nothing).

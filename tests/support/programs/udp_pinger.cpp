@@ -6,6 +6,8 @@
 //
 //   udp_pinger --port P [--count N] [--size B] [--timeout-ms T]
 //              [--bind-port P] [--interval-us U] [--api sendto|send] [--json]
+//              [--wait-stdin]   (waits for a line on stdin before the first
+//                                datagram, so a test can arm faults first)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -53,6 +55,11 @@ int main(int argc, char** argv) {
   if (connected && connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0) {
     std::perror("udp_pinger: connect");
     return 2;
+  }
+
+  if (args.flag("--wait-stdin")) {
+    char line[64];
+    if (std::fgets(line, sizeof line, stdin) == nullptr) return 2;
   }
 
   programs::RttReport report;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace faultline::testing {
@@ -17,6 +18,23 @@ struct SpawnOptions {
   bool preload = true;           // LD_PRELOAD=libfaultline.so of this build
   std::vector<std::string> env;  // extra "KEY=VALUE" entries
   bool pipe_stdin = false;       // write_stdin() feeds the child's stdin
+
+  // Chainable: SpawnOptions().with_env("FAULTLINE_TELEMETRY=1").with_stdin()
+  SpawnOptions without_preload() const {
+    SpawnOptions o = *this;
+    o.preload = false;
+    return o;
+  }
+  SpawnOptions with_env(std::string entry) const {
+    SpawnOptions o = *this;
+    o.env.push_back(std::move(entry));
+    return o;
+  }
+  SpawnOptions with_stdin() const {
+    SpawnOptions o = *this;
+    o.pipe_stdin = true;
+    return o;
+  }
 };
 
 class Process {
