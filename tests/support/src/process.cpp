@@ -108,9 +108,20 @@ Process::~Process() {
 
 void Process::reset() noexcept {
   if (pid_ > 0 && !reaped_) {
-    kill(pid_, SIGKILL);
+    // SIGTERM first, so a preloaded child exits normally and removes its
+    // segment; SIGKILL if it does not within a moment.
+    kill(pid_, SIGTERM);
     int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    bool gone = false;
+    for (int i = 0; i < 500 && !gone; ++i) {
+      const pid_t r = waitpid(pid_, &status, WNOHANG);
+      gone = r == pid_ || (r < 0 && errno != EINTR);
+      if (!gone) usleep(2000);
+    }
+    if (!gone) {
+      kill(pid_, SIGKILL);
+      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
     }
   }
   if (stdout_fd_ >= 0) close(stdout_fd_);

@@ -47,7 +47,7 @@ class Process {
   Process& operator=(Process&& other) noexcept;
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
-  ~Process();  // SIGKILL and reap if still running
+  ~Process();  // SIGTERM (SIGKILL after a second) and reap if still running
 
   pid_t pid() const noexcept { return pid_; }
 
