@@ -5,7 +5,12 @@
 
 namespace faultline::demo {
 
-HttpServerThread::HttpServerThread(httplib::Server& server, const Endpoint& listen) : server_(server) {
+HttpServerThread::HttpServerThread(httplib::Server& server, const Endpoint& listen, std::size_t threads)
+    : server_(server) {
+  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // httplib writes headers and body separately: with Nagle's algorithm on,
+  // the body waits for the peer's delayed ACK (40 ms on Linux).
+  server_.set_tcp_nodelay(true);
   if (listen.port == 0) {
     const int port = server_.bind_to_any_port(listen.host);
     if (port <= 0) throw std::runtime_error("cannot bind an HTTP port on " + listen.host);

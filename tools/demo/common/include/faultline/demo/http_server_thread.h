@@ -16,8 +16,10 @@ namespace faultline::demo {
 class HttpServerThread {
  public:
   // Throws std::runtime_error when `listen` cannot be bound. Port 0 binds
-  // any free port (see port()).
-  HttpServerThread(httplib::Server& server, const Endpoint& listen);
+  // any free port (see port()). httplib gives each keep-alive connection a
+  // worker thread for as long as it lasts, so `threads` bounds how many
+  // clients are served at once; the others queue.
+  HttpServerThread(httplib::Server& server, const Endpoint& listen, std::size_t threads = 32);
   ~HttpServerThread();
   HttpServerThread(const HttpServerThread&) = delete;
   HttpServerThread& operator=(const HttpServerThread&) = delete;
