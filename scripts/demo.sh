@@ -54,7 +54,7 @@ measure() {
 }
 
 measure "baseline (preload idle)"
-"$faultline" inject -l app=echo latency --delay 2ms --jitter 500us --correlation 75 --distribution normal --for 60s --id demo-lat
+"$faultline" inject -l app=echo latency --delay 2ms --jitter 500us --correlation 75 --distribution normal --dir egress --for 60s --id demo-lat
 measure "latency 2ms ±0.5ms, 75% correlated (egress)"
 "$faultline" clear -l app=echo --id demo-lat
 "$faultline" inject -l app=echo loss --pct 30 --proto udp --dir ingress --seed 7 --for 60s --id demo-loss
