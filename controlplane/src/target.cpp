@@ -21,6 +21,8 @@ namespace faultline::cp {
 namespace {
 
 static_assert(std::is_same_v<pthread_t, unsigned long>, "Target stores pthread_t as unsigned long");
+static_assert(sizeof(abi::Event::fault_id) == sizeof(abi::Command::target_id) &&
+              sizeof(abi::Event::fault_id) == sizeof(abi::FaultSpec::id));
 
 // The thread wakes at least this often to refresh the heartbeat.
 constexpr std::int64_t kMaxSleepNs = 1'000'000'000;
@@ -161,14 +163,11 @@ void Target::drain() noexcept {
       telemetry->commands_applied.fetch_add(1, std::memory_order_relaxed);
     } else {
       telemetry->commands_rejected.fetch_add(1, std::memory_order_relaxed);
+      // A bad command's id may be unterminated: publish_event stops at the
+      // event's id field, which is as long as the command's.
       const char* id =
           cmd.op == static_cast<std::uint16_t>(abi::CommandOp::kInject) ? cmd.fault.id : cmd.target_id;
-      // `id` may be unterminated in a bad command: publish_event copies at
-      // most the field's length.
-      char id_copy[abi::kIdLen];
-      std::memcpy(id_copy, id, sizeof(id_copy));
-      id_copy[sizeof(id_copy) - 1] = '\0';
-      publish_event(segment_, abi::EventType::kCommandRejected, -1, 0, 0, id_copy, result.reason);
+      publish_event(segment_, abi::EventType::kCommandRejected, -1, 0, 0, id, result.reason);
     }
   }
 }

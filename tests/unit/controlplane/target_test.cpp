@@ -108,6 +108,18 @@ TEST_F(TargetTest, ShouldRejectAnUnterminatedStringWithoutCallingTheHandler) {
   EXPECT_EQ(handler.applied.load(), 0);
 }
 
+TEST_F(TargetTest, ShouldLogAnUnterminatedTargetIdCutToTheEventsField) {
+  abi::Command cmd = make_clear("x");
+  std::memset(cmd.target_id, 'q', sizeof(cmd.target_id));
+  const AckResult ack = request(cmd);
+  EXPECT_EQ(ack.status, abi::AckStatus::kRejected);
+  EXPECT_EQ(ack.reason, "target_id: not NUL-terminated within 32 bytes");
+  const std::vector<EventView> events = client->events(0);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].fault_id, std::string(abi::kIdLen - 1, 'q'));
+  EXPECT_EQ(handler.applied.load(), 0);
+}
+
 TEST_F(TargetTest, ShouldRejectAnUnknownOpWithoutCallingTheHandler) {
   abi::Command cmd = make_clear_all();
   cmd.op = 77;
