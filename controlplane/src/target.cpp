@@ -176,6 +176,12 @@ void Target::acknowledge(const abi::Command& cmd, const ApplyResult& result,
                          std::int64_t applied_mono_ns) noexcept {
   if (cmd.seq == 0) return;  // no slot names it; the rejection is counted and logged
   abi::Ack& ack = segment_.acks()[cmd.seq % abi::kAckSlots];
+  // A tool may push a command long after taking its seq; by then the slot
+  // may hold a later command's ack that its tool has not read yet. Keeping
+  // each slot's seq monotonic means no waiting tool ever sees its seq go
+  // backwards (it would wait for a value already replaced): the late
+  // command's tool sees a newer seq and reports its ack lost instead.
+  if (ack.seq.load(std::memory_order_relaxed) > cmd.seq) return;
   // Same protocol as events: incomplete marker, fields, then seq.
   ack.seq.store(0, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);

@@ -161,7 +161,8 @@ TEST_F(TargetTest, ShouldRefreshTheHeartbeatWhenWoken) {
 }
 
 TEST_F(TargetTest, ShouldApplyCommandsFromSeveralToolThreads) {
-  constexpr int kThreads = 4, kEach = 100;
+  // Fewer commands than ack slots: no slot is reused, every ack is read.
+  constexpr int kThreads = 4, kEach = static_cast<int>(abi::kAckSlots) / 4 - 1;
   std::vector<std::thread> tools;
   std::atomic<int> applied{0};
   for (int t = 0; t < kThreads; ++t)
@@ -173,6 +174,44 @@ TEST_F(TargetTest, ShouldApplyCommandsFromSeveralToolThreads) {
   for (auto& th : tools) th.join();
   EXPECT_EQ(applied.load(), kThreads * kEach);
   EXPECT_EQ(handler.applied.load(), kThreads * kEach);
+}
+
+TEST_F(TargetTest, ShouldAnswerEveryToolEvenWhenAckSlotsAreReused) {
+  // Many more commands than ack slots: a tool descheduled long enough may
+  // find its ack replaced ("overwritten"), but none waits in vain.
+  constexpr int kThreads = 4, kEach = 3 * static_cast<int>(abi::kAckSlots);
+  std::vector<std::thread> tools;
+  std::atomic<int> applied{0}, lost{0};
+  for (int t = 0; t < kThreads; ++t)
+    tools.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        const AckResult r = client->request(make_clear_all(), kHangGuard);
+        if (r.status == abi::AckStatus::kApplied)
+          applied.fetch_add(1);
+        else if (r.reason.find("overwritten") != std::string::npos)
+          lost.fetch_add(1);
+      }
+    });
+  for (auto& th : tools) th.join();
+  EXPECT_EQ(applied.load() + lost.load(), kThreads * kEach);
+  EXPECT_EQ(handler.applied.load(), kThreads * kEach);
+}
+
+TEST_F(TargetTest, ShouldNotReplaceALaterCommandsAckWithAnEarlierOne) {
+  // As if commands 2..129 were acknowledged while the tool holding seq 1
+  // had not pushed yet: slot 1 holds 129's ack, unread.
+  abi::Ack& slot = client->segment().acks()[1];
+  slot.status = static_cast<std::uint32_t>(abi::AckStatus::kApplied);
+  slot.seq.store(1 + abi::kAckSlots);
+  client->segment().header()->next_seq.store(0);  // the next submit takes seq 1
+  const AckResult late = request(make_clear_all());
+  EXPECT_EQ(late.status, abi::AckStatus::kPending);
+  EXPECT_NE(late.reason.find("overwritten"), std::string::npos) << late.reason;
+  // Command 1 was applied all the same; once command 2 is acknowledged, the
+  // thread is past command 1 and slot 1 must still hold 129's ack.
+  EXPECT_EQ(request(make_clear_all()).status, abi::AckStatus::kApplied);
+  EXPECT_EQ(handler.applied.load(), 2);
+  EXPECT_EQ(slot.seq.load(), 1 + abi::kAckSlots);
 }
 
 TEST_F(TargetTest, ShouldBeAliveUntilStoppedAndUnlinkOnStop) {

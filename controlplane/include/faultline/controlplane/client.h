@@ -80,7 +80,10 @@ class Client {
   // or 0 if the ring is full.
   std::uint64_t submit(abi::Command cmd);
   // Polls the ack slot of `seq` until it is written or `timeout` passes;
-  // gives up early if the target exits.
+  // gives up early if the target exits. Slots are reused every kAckSlots
+  // commands: a tool that reads its ack only after that many later
+  // commands were acknowledged gets kPending with "overwritten" in the
+  // reason (the command itself may have been applied).
   AckResult wait_ack(std::uint64_t seq, std::chrono::nanoseconds timeout) const;
   // submit + wait_ack; a full ring is a kPending result with a reason.
   AckResult request(const abi::Command& cmd, std::chrono::nanoseconds timeout);
