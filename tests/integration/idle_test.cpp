@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <thread>
 
 #include "faultline/testing/paths.h"
 #include "faultline/testing/targets.h"
@@ -53,6 +54,10 @@ TEST(IdlePreload, ShouldPublishProgramNameAndLabels) {
   EXPECT_STREQ(server.client->header().program, "udp_echo");
   EXPECT_STREQ(server.client->header().labels, "app=echo,zone=a");
   EXPECT_EQ(server.client->header().pid, server.process.pid());
+  // The apply thread reports itself alive a moment after the segment appears.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!server.client->alive() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(2ms);
   EXPECT_TRUE(server.client->alive());
 }
 

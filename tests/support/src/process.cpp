@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,29 +54,42 @@ int remaining_ms(Clock::time_point deadline) {
 
 Process Process::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
   if (argv.empty()) throw std::runtime_error("spawn: empty argv");
-  int out[2];
+  int out[2], status_pipe[2];
   int in[2] = {-1, -1};
-  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("spawn: pipe failed");
-  if (options.pipe_stdin && pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("spawn: pipe failed");
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  if (options.pipe_stdin) posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC) != 0 ||
+      (options.pipe_stdin && pipe2(in, O_CLOEXEC) != 0))
+    throw std::runtime_error("spawn: pipe failed");
 
   std::vector<std::string> args = argv;
   std::vector<std::string> env = child_environment(options);
   std::vector<char*> argp = pointers(args);
   std::vector<char*> envp = pointers(env);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argp.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls until exec. The child goes when the test
+    // process does, even if it dies without running destructors.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    dup2(out[1], STDOUT_FILENO);
+    if (in[0] >= 0) dup2(in[0], STDIN_FILENO);
+    execve(argp[0], argp.data(), envp.data());
+    const int err = errno;
+    (void)!::write(status_pipe[1], &err, sizeof err);
+    _exit(127);
+  }
   close(out[1]);
-  if (options.pipe_stdin) close(in[0]);
-  if (rc != 0) {
+  close(status_pipe[1]);
+  if (in[0] >= 0) close(in[0]);
+  int exec_errno = 0;
+  const bool exec_failed =
+      pid > 0 && ::read(status_pipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  close(status_pipe[0]);
+  if (pid < 0 || exec_failed) {
+    if (pid > 0) waitpid(pid, nullptr, 0);
     close(out[0]);
-    if (options.pipe_stdin) close(in[1]);
-    throw std::runtime_error("spawn " + argv[0] + ": " + std::strerror(rc));
+    if (in[1] >= 0) close(in[1]);
+    throw std::runtime_error("spawn " + argv[0] + ": " + std::strerror(pid < 0 ? errno : exec_errno));
   }
   Process p;
   p.pid_ = pid;
