@@ -1,0 +1,176 @@
+// Command to effect: how long a command takes to be in force in an idle
+// target (udp_echo waiting for traffic), alternating inject and clear, with
+// a pause between commands so that the target's apply thread is asleep
+// each time, as it is when a person or an experiment sends a command.
+//
+// BM_CommandToEffect (libfaultline.so, cp::Client) counters, in us:
+//   applied_p50_us, applied_p99_us, applied_max_us: submit -> new plan
+//     published, as the target measured it (Ack::apply_ns)
+//   ack_seen_p50_us, ack_seen_p99_us: submit -> the client saw the
+//     acknowledgement (Client::wait_ack)
+// BM_LibfiuCommand (libfiu's remote control over its named pipes, kept
+// open as a session, the same protocol fiu-ctrl speaks) counters, in us:
+//   reply_p50_us, reply_p99_us: command written -> reply read
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "faultline/controlplane/client.h"
+#include "faultline/testing/paths.h"
+#include "faultline/testing/process.h"
+#include "faultline/testing/targets.h"
+#include "support/bench_support.h"
+#include "support/faults.h"
+#include "support/interposers.h"
+
+namespace {
+
+namespace abi = faultline::abi;
+namespace bench = faultline::bench;
+namespace cp = faultline::cp;
+namespace testing = faultline::testing;
+using bench::Interposer;
+using namespace std::chrono_literals;
+
+constexpr auto kPause = 300us;
+
+double us(double ns) {
+  return ns / 1e3;
+}
+
+testing::Process start_idle_target(Interposer who) {
+  testing::Process p = testing::Process::spawn({testing::helper_path("udp_echo")}, bench::spawn_options(who));
+  if (!p.read_line(10s)) throw std::runtime_error("udp_echo did not start");
+  return p;
+}
+
+void BM_CommandToEffect(benchmark::State& state) {
+  std::vector<double> applied, seen;
+  try {
+    testing::Process target = start_idle_target(Interposer::kFaultline);
+    std::string why;
+    auto client = testing::wait_for_segment(target.pid(), 10s, &why);
+    if (!client) throw std::runtime_error("no segment: " + why);
+    const abi::FaultSpec fault = bench::loopback_latency("bench-command", 1'000'000, abi::Proto::kUdp, 9);
+    bool inject = true;
+    for (auto _ : state) {
+      const abi::Command cmd = inject ? cp::make_inject(fault) : cp::make_clear(fault.id);
+      inject = !inject;
+      const std::int64_t t0 = bench::now_ns();
+      const std::uint64_t seq = client->submit(cmd);
+      const cp::AckResult ack = client->wait_ack(seq, 5s);
+      const std::int64_t t1 = bench::now_ns();
+      if (ack.status != abi::AckStatus::kApplied)
+        throw std::runtime_error("command not applied: " + ack.reason);
+      applied.push_back(static_cast<double>(ack.apply_ns));
+      seen.push_back(static_cast<double>(t1 - t0));
+      state.SetIterationTime(static_cast<double>(t1 - t0) * 1e-9);
+      std::this_thread::sleep_for(kPause);
+    }
+    target.kill_and_reap(SIGTERM, 2s);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  state.counters["applied_p50_us"] = us(bench::median(applied));
+  state.counters["applied_p99_us"] = us(bench::quantile(applied, 0.99));
+  state.counters["applied_max_us"] = us(bench::quantile(applied, 1.0));
+  state.counters["ack_seen_p50_us"] = us(bench::median(seen));
+  state.counters["ack_seen_p99_us"] = us(bench::quantile(seen, 0.99));
+}
+BENCHMARK(BM_CommandToEffect)->Iterations(2000)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// One end of libfiu's control pipes, opened when the target's remote
+// control thread opens the other.
+class Fd {
+ public:
+  Fd(const std::string& path, int flags) : fd_(::open(path.c_str(), flags | O_CLOEXEC)) {
+    if (fd_ < 0) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
+  }
+  // The write end, once the remote control thread reads the pipe: opening it
+  // blocking would hang for good if that thread never came.
+  static Fd writer_when_read(const std::string& path) {
+    for (int i = 0; i < 5000; ++i) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0) {
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        return Fd(fd);
+      }
+      if (errno != ENXIO && errno != ENOENT) break;
+      std::this_thread::sleep_for(2ms);
+    }
+    throw std::runtime_error("nobody reads " + path);
+  }
+  ~Fd() { ::close(fd_); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const noexcept { return fd_; }
+
+ private:
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  int fd_;
+};
+
+// Writes one command line and reads the reply line ("0" when applied).
+std::string fiu_command(const Fd& in, const Fd& out, const std::string& line) {
+  if (::write(in.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+    throw std::runtime_error("write to libfiu's control pipe failed");
+  std::string reply;
+  char c = 0;
+  while (::read(out.get(), &c, 1) == 1 && c != '\n') reply += c;
+  return reply;
+}
+
+void BM_LibfiuCommand(benchmark::State& state) {
+  std::vector<double> replies;
+  try {
+    testing::Process target = start_idle_target(Interposer::kLibfiu);
+    const std::string base = bench::libfiu_fifo_prefix() + "-" + std::to_string(target.pid());
+    {
+      const Fd in = Fd::writer_when_read(base + ".in");  // libfiu opens .in first, then .out
+      const Fd out(base + ".out", O_RDONLY);
+      bool enable = true;
+      for (auto _ : state) {
+        const std::string line =
+            enable ? "enable name=posix/io/net/send\n" : "disable name=posix/io/net/send\n";
+        enable = !enable;
+        const std::int64_t t0 = bench::now_ns();
+        const std::string reply = fiu_command(in, out, line);
+        const std::int64_t t1 = bench::now_ns();
+        if (reply != "0") throw std::runtime_error("libfiu replied '" + reply + "' to " + line);
+        replies.push_back(static_cast<double>(t1 - t0));
+        state.SetIterationTime(static_cast<double>(t1 - t0) * 1e-9);
+        std::this_thread::sleep_for(kPause);
+      }
+    }
+    target.kill_and_reap(SIGTERM, 2s);
+    bench::remove_libfiu_fifos(target.pid());
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  state.counters["reply_p50_us"] = us(bench::median(replies));
+  state.counters["reply_p99_us"] = us(bench::quantile(replies, 0.99));
+}
+BENCHMARK(BM_LibfiuCommand)->Iterations(2000)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);  // libfiu's pipe closing shows as an error, not as our death
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

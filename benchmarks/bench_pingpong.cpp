@@ -1,0 +1,315 @@
+// Loopback UDP ping-pong between a udp_echo server and a udp_rtt_client,
+// both started with nothing preloaded, with libfaultline.so (idle) and with
+// libfiu's POSIX preload; the three pairs take turns, one round each, so
+// they share the machine's load. And the accuracy of an injected latency
+// end to end, against the same delay made by the application itself, in
+// the same client between the same rounds.
+//
+// BM_UdpPingPong counters: <lane>_p50_us, <lane>_p99_us (all round trips
+// of that pair), <lane>_p50_delta_pct (median over rounds of the pair's p50
+// against the unpreloaded pair's p50 of the same round, in percent) and
+// <lane>_p99_delta_pct (pooled p99 against the unpreloaded pair's). Lanes:
+// none, control (a second unpreloaded pair: the noise floor), faultline,
+// faultline_nothread (FAULTLINE_DISABLE=1: wrappers only), libfiu.
+//
+// BM_InjectedDelay/<delay ns>/<round trips per round>: three kinds of
+// round trips take turns in the same client: without delay (baseline),
+// with the delay made by the client itself with clock_nanosleep before its
+// sendto, and with the delay injected by libfaultline.so into that sendto.
+// Counters, in us: baseline_p50_us; <kind>_error_p50_us / _p99_us = p50 /
+// p99 of the kind's time until sendto returned - the baseline's p50 -
+// delay (what the calling code saw); <kind>_rtt_error_p50_us the same on
+// whole round trips, which also holds the echo server's slower wake-up
+// after a long pause (the same for both kinds).
+#include <benchmark/benchmark.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "faultline/testing/paths.h"
+#include "faultline/testing/process.h"
+#include "faultline/testing/targets.h"
+#include "support/bench_support.h"
+#include "support/faults.h"
+#include "support/interposers.h"
+
+namespace {
+
+namespace abi = faultline::abi;
+namespace bench = faultline::bench;
+namespace testing = faultline::testing;
+using bench::Interposer;
+using namespace std::chrono_literals;
+
+std::uint16_t read_port(testing::Process& echo) {
+  const auto line = echo.read_line(10s);
+  if (!line) throw std::runtime_error("udp_echo did not print its port");
+  return static_cast<std::uint16_t>(std::stoul(*line));
+}
+
+// Pins every thread of `pid` to `cpu` (modulo the CPUs there are).
+void pin(pid_t pid, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<int>(cpu % std::max(1L, sysconf(_SC_NPROCESSORS_ONLN))), &set);
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
+    sched_setaffinity(static_cast<pid_t>(std::stol(task.path().filename().string())), sizeof set, &set);
+}
+
+testing::SpawnOptions options_for(Interposer who, const std::vector<std::string>& extra_env,
+                                  bool pipe_stdin) {
+  testing::SpawnOptions options = bench::spawn_options(who);
+  options.env.insert(options.env.end(), extra_env.begin(), extra_env.end());
+  options.pipe_stdin = pipe_stdin;
+  return options;
+}
+
+// What one round of a client measured, in ns: each round trip, and its
+// part until sendto returned (the client's own wait, an injected egress
+// delay and the send).
+struct Trips {
+  std::vector<double> rtts, sends;
+};
+
+// Where a pair runs. Same CPU: a round trip within one CPU and one across
+// two differ by more than twice (cross-CPU wake-ups are slow, in a VM
+// especially), so every ping-pong pair runs on CPU 0, client and echo
+// alike, rather than wherever the scheduler puts each. Split: client on
+// CPU 0, echo on CPU 1, so that waking the echo never preempts the client
+// inside its sendto (the send part then holds only the wait and the send).
+enum class Placement { kSameCpu, kSplit };
+
+// An echo server and a client, both under the same interposer.
+class EchoPair {
+ public:
+  EchoPair(Interposer who, Placement placement, const std::vector<std::string>& extra_env = {})
+      : who_(who),
+        echo_(
+            testing::Process::spawn({testing::helper_path("udp_echo")}, options_for(who, extra_env, false))),
+        port_(read_port(echo_)),
+        client_(testing::Process::spawn({FAULTLINE_BENCH_RTT_CLIENT, "--port", std::to_string(port_)},
+                                        options_for(who, extra_env, true))) {
+    if (client_.read_line(10s) != "ready") throw std::runtime_error("udp_rtt_client did not start");
+    pin(client_.pid(), 0);
+    pin(echo_.pid(), placement == Placement::kSplit ? 1 : 0);
+  }
+  EchoPair(const EchoPair&) = delete;
+  EchoPair& operator=(const EchoPair&) = delete;
+  ~EchoPair() {
+    try {
+      client_.write_stdin("quit\n");
+      client_.wait(2s);
+    } catch (const std::exception&) {
+    }
+    echo_.kill_and_reap(SIGTERM, 2s);
+    if (who_ == Interposer::kLibfiu) {
+      bench::remove_libfiu_fifos(echo_.pid());
+      bench::remove_libfiu_fifos(client_.pid());
+    }
+  }
+
+  pid_t client_pid() const noexcept { return client_.pid(); }
+  std::uint16_t port() const noexcept { return port_; }
+
+  // `count` round trips, each after the client waited `wait_ns` itself
+  // ("sleep": clock_nanosleep, "spin": on the clock).
+  Trips run(int count, std::int64_t wait_ns = 0, const char* how = "sleep") {
+    client_.write_stdin("run " + std::to_string(count) + " " + std::to_string(wait_ns) + " " + how + "\n");
+    const auto line = client_.read_line(120s);
+    std::istringstream in(line.value_or(""));
+    Trips trips;
+    std::vector<double>* into = nullptr;
+    for (std::string word; in >> word;) {
+      if (word == "rtts" || word == "sends") {
+        into = word == "rtts" ? &trips.rtts : &trips.sends;
+        continue;
+      }
+      const double v = std::stod(word);
+      if (into == nullptr) break;
+      if (v < 0) throw std::runtime_error("udp_rtt_client: an echo did not come back within 1 s");
+      into->push_back(v);
+    }
+    if (trips.rtts.size() != static_cast<std::size_t>(count) || trips.sends.size() != trips.rtts.size())
+      throw std::runtime_error("udp_rtt_client: unexpected reply: " + line.value_or("(none)"));
+    return trips;
+  }
+
+ private:
+  Interposer who_;
+  testing::Process echo_;
+  std::uint16_t port_;
+  testing::Process client_;
+};
+
+void append(std::vector<double>& to, const std::vector<double>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+double p99(std::vector<double> v) {
+  return bench::quantile(v, 0.99);
+}
+
+// One echo pair of the ping-pong and what it measured.
+struct Lane {
+  std::string name;
+  std::unique_ptr<EchoPair> pair;
+  std::vector<double> rtts, round_p50;
+};
+
+void BM_UdpPingPong(benchmark::State& state) {
+  const int pings = static_cast<int>(state.range(0));
+  struct LaneSpec {
+    const char* name;
+    Interposer who;
+    std::vector<std::string> env;
+  };
+  // "control" is a second unpreloaded pair: its delta against "none" is
+  // what the method reads when nothing differs (the noise floor).
+  // "faultline_nothread" has the wrappers without the segment and apply
+  // thread (FAULTLINE_DISABLE=1): it separates the wrappers' cost from
+  // that of the process no longer being single-threaded (glibc's
+  // cancellable calls take a slower path once a second thread exists).
+  const LaneSpec specs[] = {{"none", Interposer::kNone, {}},
+                            {"control", Interposer::kNone, {}},
+                            {"faultline", Interposer::kFaultline, {}},
+                            {"faultline_nothread", Interposer::kFaultline, {"FAULTLINE_DISABLE=1"}},
+                            {"libfiu", Interposer::kLibfiu, {}}};
+  std::vector<Lane> lanes;
+  for (const LaneSpec& spec : specs) {
+    const Interposer who = spec.who;
+    try {
+      lanes.push_back(
+          Lane{spec.name, std::make_unique<EchoPair>(who, Placement::kSameCpu, spec.env), {}, {}});
+      lanes.back().pair->run(pings / 4);  // warm up
+    } catch (const std::exception& e) {
+      if (who != Interposer::kLibfiu) {
+        state.SkipWithError(e.what());
+        return;
+      }
+      state.SetLabel(std::string("libfiu skipped: ") + e.what());
+    }
+  }
+  std::size_t round = 0;
+  try {
+    for (auto _ : state) {
+      const std::int64_t t0 = bench::now_ns();
+      for (std::size_t i = 0; i < lanes.size(); ++i) {
+        Lane& lane = lanes[(round + i) % lanes.size()];  // each round starts with the next lane
+        const std::vector<double> rtts = lane.pair->run(pings).rtts;
+        append(lane.rtts, rtts);
+        lane.round_p50.push_back(bench::median(rtts));
+      }
+      ++round;
+      state.SetIterationTime(static_cast<double>(bench::now_ns() - t0) * 1e-9);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  const Lane& none = lanes.front();
+  for (const Lane& lane : lanes) {
+    state.counters[lane.name + "_p50_us"] = bench::median(lane.rtts) / 1e3;
+    state.counters[lane.name + "_p99_us"] = p99(lane.rtts) / 1e3;
+    if (&lane == &none) continue;
+    std::vector<double> deltas;
+    for (std::size_t r = 0; r < lane.round_p50.size(); ++r)
+      deltas.push_back((lane.round_p50[r] / none.round_p50[r] - 1) * 100);
+    state.counters[lane.name + "_p50_delta_pct"] = bench::median(deltas);
+    state.counters[lane.name + "_p99_delta_pct"] = (p99(lane.rtts) / p99(none.rtts) - 1) * 100;
+  }
+}
+BENCHMARK(BM_UdpPingPong)->Arg(200)->Iterations(60)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// How the round trips of one kind wait `delay` before sending.
+enum class DelayBy { kNothing, kNanosleep, kInjected };
+
+void BM_InjectedDelay(benchmark::State& state) {
+  const std::int64_t delay = state.range(0);
+  const int pings = static_cast<int>(state.range(1));
+  std::map<DelayBy, std::vector<double>> rtts, sends;
+  try {
+    EchoPair pair(Interposer::kFaultline, Placement::kSplit);
+    std::string why;
+    auto client = testing::wait_for_segment(pair.client_pid(), 10s, &why);
+    if (!client) throw std::runtime_error("no segment in the client: " + why);
+    const abi::FaultSpec fault = bench::loopback_latency("bench-delay", delay, abi::Proto::kUdp, pair.port());
+    pair.run(50);  // warm up
+    std::size_t round = 0;
+    for (auto _ : state) {
+      std::array<DelayBy, 3> order{DelayBy::kNothing, DelayBy::kNanosleep, DelayBy::kInjected};
+      std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(round++ % order.size()),
+                  order.end());
+      const std::int64_t t0 = bench::now_ns();
+      for (DelayBy by : order) {
+        if (by == DelayBy::kInjected) why = bench::apply(*client, faultline::cp::make_inject(fault));
+        if (!why.empty()) throw std::runtime_error("inject: " + why);
+        const Trips trips = pair.run(pings, by == DelayBy::kNanosleep ? delay : 0);
+        append(rtts[by], trips.rtts);
+        append(sends[by], trips.sends);
+        if (by == DelayBy::kInjected) why = bench::apply(*client, faultline::cp::make_clear(fault.id));
+        if (!why.empty()) throw std::runtime_error("clear: " + why);
+      }
+      state.SetIterationTime(static_cast<double>(bench::now_ns() - t0) * 1e-9);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  const double d = static_cast<double>(delay);
+  const double send_base = bench::median(sends[DelayBy::kNothing]);
+  const double rtt_base = bench::median(rtts[DelayBy::kNothing]);
+  state.counters["baseline_p50_us"] = rtt_base / 1e3;
+  for (const auto& [by, name] : {std::pair{DelayBy::kInjected, std::string("injected")},
+                                 std::pair{DelayBy::kNanosleep, std::string("nanosleep")}}) {
+    state.counters[name + "_error_p50_us"] = (bench::median(sends[by]) - send_base - d) / 1e3;
+    state.counters[name + "_error_p99_us"] = (p99(sends[by]) - send_base - d) / 1e3;
+    state.counters[name + "_rtt_error_p50_us"] = (bench::median(rtts[by]) - rtt_base - d) / 1e3;
+  }
+}
+// Args: delay ns, round trips per round (three kinds each); a few seconds in all.
+BENCHMARK(BM_InjectedDelay)
+    ->Args({20'000, 300})
+    ->Iterations(6)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InjectedDelay)
+    ->Args({1'000'000, 100})
+    ->Iterations(4)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InjectedDelay)
+    ->Args({10'000'000, 20})
+    ->Iterations(4)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InjectedDelay)
+    ->Args({200'000'000, 4})
+    ->Iterations(2)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);  // a helper that died shows as an error, not as our death
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

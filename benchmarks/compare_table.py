@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Builds compare.sh's table from the results of one run.
+
+    compare_table.py RESULTS_DIR MARKDOWN_OUT
+
+RESULTS_DIR holds the Google Benchmark JSON files compare.sh wrote and
+script-values.txt ("key value..." lines the script measured itself).
+Prints the table as text and writes it as markdown. A row whose
+measurement is missing says so instead of showing a number.
+"""
+import json
+import os
+import statistics
+import sys
+from datetime import datetime, timezone
+
+
+def load_benchmarks(results, name):
+    path = os.path.join(results, name + ".json")
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except json.JSONDecodeError:
+        return {}
+    return {b["name"]: b for b in data.get("benchmarks", []) if not b.get("error_occurred")}
+
+
+def load_values(results):
+    values = {}
+    instructions = {}
+    path = os.path.join(results, "script-values.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                words = line.split()
+                if not words:
+                    continue
+                if words[0] == "instructions" and len(words) == 4:
+                    instructions[(words[1], words[2])] = float(words[3])
+                else:
+                    values[words[0]] = words[1:]
+    return values, instructions
+
+
+class Results:
+    def __init__(self, results):
+        self.dir = results
+        self.files = {}
+        self.values, self.instructions = load_values(results)
+
+    def counter(self, file, bench, counter):
+        """A counter of one benchmark, or None if it did not run."""
+        if file not in self.files:
+            self.files[file] = load_benchmarks(self.dir, file)
+        for name, b in self.files[file].items():
+            if name.startswith(bench) and counter in b:
+                return float(b[counter])
+        return None
+
+    def numbers(self, key):
+        return [float(v) for v in self.values.get(key, [])]
+
+    def ir(self, run, function):
+        return self.instructions.get((run, function))
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def fmt(v, unit, digits=2, sign=False):
+    if v is None:
+        return "n/a"
+    text = f"{v:+.{digits}f}" if sign else f"{v:.{digits}f}"
+    return f"{text} {unit}".strip()
+
+
+class Table:
+    HEADER = ["figure", "ours", "baseline", "ratio / delta", "SPEC target", "result"]
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, figure, ours, baseline, delta, target, ok):
+        if ok is None:
+            result = "n/a" if ours == "n/a" else "info"
+        else:
+            result = "pass" if ok else "FAIL"
+        self.rows.append([figure, ours, baseline, delta, target, result])
+
+    def text(self):
+        widths = [max(len(r[i]) for r in self.rows + [self.HEADER]) for i in range(len(self.HEADER))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(self.HEADER, widths))]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in self.rows]
+        return "\n".join(lines)
+
+    def markdown(self):
+        def cells(r):
+            return "| " + " | ".join(c.replace("|", "\\|") for c in r) + " |"
+
+        return "\n".join([cells(self.HEADER), "|" + "---|" * len(self.HEADER)] + [cells(r) for r in self.rows])
+
+
+def idle_rows(r, t):
+    for call, what in [("read_ebadf", "read(-1)"), ("recv_eagain", "recv, empty UDP"), ("send_eagain", "send, full TCP")]:
+        bench = "BM_IdleCall/" + call
+        ours = r.counter("idle_faultline_1", bench, "delta_ns")
+        fiu = r.counter("idle_libfiu_1", bench, "delta_ns")
+        bias = r.counter("idle_none_1", bench, "delta_ns")
+        lo = r.counter("idle_faultline_1", bench, "delta_lo_ns")
+        hi = r.counter("idle_faultline_1", bench, "delta_hi_ns")
+        spread = f"slices {lo:+.2f}..{hi:+.2f}" if lo is not None else ""
+        ratio = f"{ours / fiu * 100:.1f}% of libfiu's; " if ours is not None and fiu else ""
+        t.add(f"Idle call, wrapper, {what} (paired in-process; method bias {fmt(bias, 'ns', sign=True)})",
+              fmt(ours, "ns", sign=True), "libfiu " + fmt(fiu, "ns", 1, sign=True), ratio + spread,
+              "<= 2 ns over direct; below libfiu",
+              None if ours is None else ours <= 2 and (fiu is None or ours < fiu))
+
+    # The whole process: libc's read in a single-threaded program started
+    # with the preload against one started without (three runs each).
+    def med(run, counter):
+        return median([v for v in (r.counter(f"idle_{run}_{i}", "BM_IdleCall/read_ebadf", counter) for i in (1, 2, 3))
+                       if v is not None])
+
+    none = med("none", "direct_ns")
+    ours = med("faultline", "interposed_ns")
+    fiu = med("libfiu", "interposed_ns")
+    ours_delta = None if None in (none, ours) else ours - none
+    fiu_delta = None if None in (none, fiu) else fiu - none
+    t.add("Idle call, whole process: read(-1) of a 1-thread program, with vs without (median of 3 runs)",
+          fmt(ours_delta, "ns", 1, sign=True), "libfiu " + fmt(fiu_delta, "ns", 1, sign=True),
+          f"{fmt(none, 'ns', 1)} without" if none is not None else "", "<= 2 ns over direct",
+          None if ours_delta is None else ours_delta <= 2)
+
+
+def instruction_rows(r, t):
+    def per_call(run, call):
+        d = r.ir(run, f"faultline_loop_{call}_direct")
+        i = r.ir(run, f"faultline_loop_{call}_interposed")
+        return None if None in (d, i) else (i - d, d)
+
+    ours = per_call("faultline_idle", "read_ebadf")
+    fiu = per_call("libfiu_idle", "read_ebadf")
+    t.add("Idle call, instructions added, read(-1) (callgrind: deterministic)",
+          "n/a" if ours is None else f"+{ours[0]:.0f} instr", "n/a" if fiu is None else f"libfiu +{fiu[0]:.0f} instr",
+          "" if ours is None else f"direct read: {ours[1]:.0f} instr", "(<= 2 ns)", None)
+    single = r.ir("none_idle", "faultline_loop_read_ebadf_direct")
+    multi = r.ir("faultline_idle", "faultline_loop_read_ebadf_direct")
+    t.add("libc's own read(-1) once the apply thread exists (glibc's multi-threaded cancellation path)",
+          "n/a" if None in (single, multi) else f"+{multi - single:.0f} instr",
+          "n/a" if single is None else f"{single:.0f} instr single-threaded", "", "(<= 2 ns)", None)
+    for mode, what in [("armed", "armed, not matched"), ("telemetry", "telemetry on")]:
+        for call in ("send_eagain", "recv_eagain"):
+            v = per_call("faultline_" + mode, call)
+            t.add(f"Instructions added, {what}, {call.split('_')[0]} (callgrind)",
+                  "n/a" if v is None else f"+{v[0]:.0f} instr", "", "", "(<= 20 ns)" if mode == "armed" else "", None)
+
+
+def pingpong_rows(r, t):
+    b = "BM_UdpPingPong"
+    none = r.counter("pingpong", b, "none_p50_us")
+    control = r.counter("pingpong", b, "control_p50_delta_pct")
+    for lane, what in [("faultline", "idle preload vs none"), ("faultline_nothread", "wrappers only (no apply thread)")]:
+        ours = r.counter("pingpong", b, lane + "_p50_delta_pct")
+        fiu = r.counter("pingpong", b, "libfiu_p50_delta_pct")
+        t.add(f"UDP ping-pong p50, {what} (none: {fmt(none, 'us')})", fmt(ours, "%", sign=True),
+              "libfiu " + fmt(fiu, "%", sign=True), "noise floor " + fmt(control, "%", sign=True),
+              "<= 1% on p50", None if ours is None else ours <= 1)
+    ours = r.counter("pingpong", b, "faultline_p99_us")
+    t.add("UDP ping-pong p99", fmt(ours, "us", 1), "none " + fmt(r.counter("pingpong", b, "none_p99_us"), "us", 1),
+          "libfiu " + fmt(r.counter("pingpong", b, "libfiu_p99_us"), "us", 1), "", None)
+
+
+def armed_rows(r, t):
+    for call, what in [("send_eagain", "send, full TCP"), ("recv_eagain", "recv, empty UDP"), ("read_ebadf", "read(-1)")]:
+        b = "BM_ModeCost/" + call
+        armed = r.counter("armed", b, "armed_delta_ns")
+        idle = r.counter("armed", b, "idle_delta_ns")
+        t.add(f"Armed, call not matched, {what}", fmt(armed, "ns", 1, sign=True), "idle " + fmt(idle, "ns", 1, sign=True),
+              f"direct {fmt(r.counter('armed', b, 'direct_ns'), 'ns', 0)}", "<= 20 ns over direct",
+              None if armed is None else armed <= 20)
+    for call in ("send_eagain", "recv_eagain"):
+        b = "BM_ModeCost/" + call
+        t.add(f"Telemetry recording on, {call.split('_')[0]}", fmt(r.counter("armed", b, "telemetry_delta_ns"), "ns", 1, sign=True),
+              "off " + fmt(r.counter("armed", b, "idle_delta_ns"), "ns", 1, sign=True), "", "", None)
+
+
+def command_rows(r, t):
+    p99 = r.counter("command", "BM_CommandToEffect", "applied_p99_us")
+    fiu99 = r.counter("command", "BM_LibfiuCommand", "reply_p99_us")
+    t.add("Command to effect p99 (submit -> plan published in the idle target)", fmt(p99, "us", 1),
+          "libfiu pipe reply " + fmt(fiu99, "us", 1),
+          f"p50 {fmt(r.counter('command', 'BM_CommandToEffect', 'applied_p50_us'), 'us', 1)} vs "
+          f"{fmt(r.counter('command', 'BM_LibfiuCommand', 'reply_p50_us'), 'us', 1)}",
+          "p99 <= 50 us", None if p99 is None else p99 <= 50)
+    t.add("Command acknowledged, seen by the client (Client::wait_ack) p99",
+          fmt(r.counter("command", "BM_CommandToEffect", "ack_seen_p99_us"), "us", 1),
+          "libfiu pipe reply " + fmt(fiu99, "us", 1),
+          "p50 " + fmt(r.counter("command", "BM_CommandToEffect", "ack_seen_p50_us"), "us", 1), "", None)
+    ours = median(r.numbers("faultline_cli_us"))
+    fiu = median(r.numbers("fiu_ctrl_cli_us"))
+    t.add("One command from the CLI, process start included, p50", fmt(None if ours is None else ours / 1e3, "ms"),
+          "fiu-ctrl " + fmt(None if fiu is None else fiu / 1e3, "ms"), "", "", None)
+
+
+def delay_rows(r, t):
+    for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
+        bench = f"BM_InjectedDelay/{delay}/"
+        ours = r.counter("pingpong", bench, "injected_error_p50_us")
+        sleep = r.counter("pingpong", bench, "nanosleep_error_p50_us")
+        rtt = r.counter("pingpong", bench, "injected_rtt_error_p50_us")
+        t.add(f"Injected delay {label}, median error end to end (UDP client's sendto)", fmt(ours, "us", sign=True),
+              "nanosleep " + fmt(sleep, "us", sign=True), "whole RTT: " + fmt(rtt, "us", sign=True),
+              "median error <= 2 us", None if ours is None else abs(ours) <= 2)
+    for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
+        bench = f"BM_WakeError/{delay}/"
+        ours = r.counter("precise_wait", bench, "precise_median_ns")
+        sleep = r.counter("precise_wait", bench, "nanosleep_median_ns")
+        t.add(f"Precise wait primitive {label}, median wake error (bench_precise_wait)",
+              fmt(None if ours is None else ours / 1e3, "us", 3), "nanosleep " + fmt(None if sleep is None else sleep / 1e3, "us", 1),
+              "", "median error <= 2 us", None if ours is None else ours <= 2000)
+
+
+def memory_rows(r, t):
+    for program, what in [("udp_echo", "udp_echo (C++)"), ("sleep", "/bin/sleep (C)")]:
+        b = "BM_ResidentMemory/" + program
+        rss = r.counter("memory", b, "faultline_added_rss_kib")
+        t.add(f"Resident memory added, idle {what}", fmt(None if rss is None else rss / 1024, "MiB"),
+              "libfiu " + fmt(None if r.counter("memory", b, "libfiu_added_rss_kib") is None
+                              else r.counter("memory", b, "libfiu_added_rss_kib") / 1024, "MiB"),
+              "Pss " + fmt(None if r.counter("memory", b, "faultline_added_pss_kib") is None
+                           else r.counter("memory", b, "faultline_added_pss_kib") / 1024, "MiB"),
+              "<= 2 MiB", None if rss is None else rss <= 2048)
+    seg = r.counter("memory", "BM_ResidentMemory/udp_echo", "segment_kib")
+    res = r.counter("memory", "BM_ResidentMemory/udp_echo", "segment_resident_kib")
+    t.add("Segment size", fmt(None if seg is None else seg / 1024, "MiB"), "", "resident " + fmt(None if res is None else res / 1024, "MiB"),
+          "<= 4 MiB", None if seg is None else seg <= 4096)
+
+
+def pgbench_rows(r, t):
+    none = r.numbers("pgbench_tps_none")
+    ours = r.numbers("pgbench_tps_faultline")
+    if not none or len(none) != len(ours) or 0 in none:
+        t.add("libpq idle: pgbench -S throughput, preload vs none", "n/a", "", "", ">= 99%", None)
+        return
+    ratios = sorted(o / n * 100 for o, n in zip(ours, none))
+    q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [ratios[0]] * 3
+    m = statistics.median(ratios)
+    t.add("libpq idle: pgbench -S throughput, preload vs none (median of paired rounds)", f"{m:.1f} %",
+          f"{statistics.median(none):.0f} tps without", f"quartiles {q[0]:.1f}..{q[2]:.1f} %", ">= 99%", m >= 99)
+
+
+def main():
+    results, markdown_out = sys.argv[1], sys.argv[2]
+    r = Results(results)
+    t = Table()
+    idle_rows(r, t)
+    instruction_rows(r, t)
+    pingpong_rows(r, t)
+    armed_rows(r, t)
+    command_rows(r, t)
+    delay_rows(r, t)
+    memory_rows(r, t)
+    pgbench_rows(r, t)
+
+    v = r.values
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    about = (f"{when}, commit {' '.join(v.get('commit', ['?']))}, {' '.join(v.get('cpus', ['?']))} CPUs, "
+             f"load average {' '.join(v.get('load_start', ['?']))} at the start, "
+             f"{' '.join(v.get('load_end', ['?']))} at the end")
+    print(t.text())
+    print()
+    print(about)
+    with open(markdown_out, "w") as f:
+        f.write("# faultline performance, side by side\n\n")
+        f.write(f"Measured by `benchmarks/compare.sh` on {about}. ")
+        f.write("Ours is libfaultline.so; the baseline is the same measurement without a preload or with libfiu's "
+                "POSIX preload (`fiu-run -x`: nothing enabled), in the same run. Raw results: "
+                "`build/release/benchmarks/compare/`.\n\n")
+        f.write(t.markdown() + "\n")
+
+
+if __name__ == "__main__":
+    main()
