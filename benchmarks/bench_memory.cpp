@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "faultline/controlplane/segment.h"
 #include "faultline/testing/paths.h"
 #include "faultline/testing/process.h"
 #include "faultline/testing/targets.h"
@@ -78,6 +79,9 @@ Memory settled(const std::string& program, Interposer who) {
   std::this_thread::sleep_for(150ms);
   const Memory m = measure(p.pid());
   p.kill_and_reap(SIGTERM, 2s);
+  // A program that a signal ends (sleep) runs no exit handler: its segment
+  // and libfiu's pipes stay behind unless removed here.
+  if (who == Interposer::kFaultline) faultline::cp::Segment::unlink(p.pid());
   if (who == Interposer::kLibfiu) bench::remove_libfiu_fifos(p.pid());
   return m;
 }

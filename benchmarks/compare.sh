@@ -67,12 +67,17 @@ for dir in /usr/lib/fiu /usr/lib/x86_64-linux-gnu/fiu /usr/local/lib/fiu; do
 done
 [ -n "$libfiu" ] || log "libfiu's preload is not installed (fiu-utils): its columns are skipped"
 
-# Started helpers are ended on any exit.
+# Started helpers are ended on any exit; a signal ends them without their
+# exit handlers, so their segments are removed here.
 cleanup_pids=()
 pg_dir=""
 cleanup() {
   local pid
-  for pid in "${cleanup_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${cleanup_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -f "/dev/shm/faultline.$pid"
+  done
   [ -z "$pg_dir" ] || "$root/scripts/pg-temp.sh" stop "$pg_dir" >/dev/null 2>&1 || true
   rm -f "$out"/fiu-*.in "$out"/fiu-*.out
 }
@@ -181,7 +186,6 @@ if [ -n "$libfiu" ] && command -v fiu-run >/dev/null && command -v fiu-ctrl >/de
     done
     echo "fiu_ctrl_cli_us ${times[*]}" >>"$values"
   fi
-  kill "$fiu_pid" 2>/dev/null || true
 fi
 cli=$build/bin/faultline
 if [ -x "$cli" ]; then
@@ -201,7 +205,6 @@ if [ -x "$cli" ]; then
     done
     [ ${#times[@]} -eq 0 ] || echo "faultline_cli_us ${times[*]}" >>"$values"
   fi
-  kill "$target" 2>/dev/null || true
 fi
 
 # libpq, idle: pgbench's read-only SELECT loop against a throwaway cluster,
