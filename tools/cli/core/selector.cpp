@@ -64,22 +64,27 @@ std::vector<Target> resolve_targets(const Selector& selector, std::vector<std::s
   for (const cp::SegmentInfo& info : infos) {
     if (!info.alive || info.pid == getpid()) continue;
     std::string reason;
-    if (!info.compatible || !info.owned) {
+    bool relevant = true;  // worth a note: it might be one the user meant
+    if (!info.owned) {
+      reason = info.reason.empty() ? std::string("owned by another user") : info.reason;
+      relevant = false;  // another user's targets are not ours to command
+    } else if (!info.compatible) {
       reason = info.reason.empty() ? std::string("segment not usable") : info.reason;
     } else if (std::optional<cp::Client> client = cp::Client::attach(info.pid, &reason)) {
-      if (!client->alive()) {
-        reason = "its apply thread is not running";
-      } else {
-        Target t{std::move(*client), "", ""};
-        t.program = field_string(t.client.header().program);
-        t.labels = field_string(t.client.header().labels);
+      Target t{std::move(*client), "", ""};
+      t.program = field_string(t.client.header().program);
+      t.labels = field_string(t.client.header().labels);
+      const bool match = selector.matches(info.pid, t.program, t.labels);
+      if (t.client.alive()) {
         running.push_back({info.pid, t.program, t.labels});
-        if (selector.matches(info.pid, t.program, t.labels)) targets.push_back(std::move(t));
+        if (match) targets.push_back(std::move(t));
         continue;
       }
+      reason = "its apply thread is not running";
+      relevant = match;
     }
     if (named(info.pid)) throw UserError("target " + std::to_string(info.pid) + " refused: " + reason);
-    notes->push_back("skipping pid " + std::to_string(info.pid) + ": " + reason);
+    if (relevant) notes->push_back("skipping pid " + std::to_string(info.pid) + ": " + reason);
   }
   for (pid_t p : selector.pids) {
     const bool found = std::any_of(running.begin(), running.end(), [p](const auto& c) { return c.pid == p; });

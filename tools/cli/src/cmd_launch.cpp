@@ -134,19 +134,35 @@ Command add_launch(CLI::App& root) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--name", args->name,
                   "Program name the target publishes, for 'inject -n' (default: PROGRAM's); PROGRAM sees it "
-                  "as argv[0], "
-                  "as with exec -a")
+                  "as argv[0], as with exec -a")
       ->type_name("NAME");
   cmd->add_flag("--telemetry", args->telemetry, "Record telemetry from the start (FAULTLINE_TELEMETRY=1)");
-  cmd->add_option("PROGRAM", args->command, "PROGRAM [ARGS...]; everything from PROGRAM on is passed to it")
-      ->type_name("");
-  // Everything from PROGRAM on belongs to PROGRAM, options included.
+  // PROGRAM is the first word that is not one of these options; from there on
+  // everything is PROGRAM's (CLI11 passes it through remaining()). An
+  // explicit "--" before it is taken here, as CLI11 would not pass it on.
   cmd->prefix_command();
-  return {cmd, [args, cmd] {
-            LaunchArgs a = *args;
-            for (const std::string& r : cmd->remaining()) a.command.push_back(r);
-            return run_launch(a);
-          }};
+  Command command{cmd, [args, cmd] {
+                    LaunchArgs a = *args;
+                    const std::vector<std::string> rest = cmd->remaining();
+                    a.command.insert(a.command.begin(), rest.begin(), rest.end());
+                    return run_launch(a);
+                  }};
+  command.split_trailing = [args](std::vector<std::string>& words) {
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      const std::string& w = words[i];
+      if (w == "--") {
+        args->command.assign(words.begin() + static_cast<std::ptrdiff_t>(i) + 1, words.end());
+        words.resize(i);
+        return;
+      }
+      if (w == "-l" || w == "--label" || w == "--name") {
+        ++i;  // its value
+      } else if (w.empty() || w[0] != '-') {
+        return;  // PROGRAM
+      }
+    }
+  };
+  return command;
 }
 
 }  // namespace faultline::cli

@@ -15,6 +15,9 @@ namespace faultline::cli {
 struct Command {
   CLI::App* app;             // the subcommand, to see whether it was chosen
   std::function<int()> run;  // its body, run after parsing; returns the exit code
+  // Optional: given the words after the subcommand's name, takes away those
+  // that are not for CLI11 (launch: "-- PROGRAM ARGS...").
+  std::function<void(std::vector<std::string>&)> split_trailing = {};
 };
 
 Command add_launch(CLI::App& root);

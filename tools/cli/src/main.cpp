@@ -3,10 +3,12 @@
 // 1 for a bad value, a missing target or a rejected command, 2 for a
 // malformed command line.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "faultline/cli/error.h"
@@ -61,8 +63,17 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  std::vector<std::string> words(argv + 1, argv + argc);
+  for (const cli::Command& c : commands) {
+    if (!c.split_trailing || words.empty() || !c.app->check_name(words[0])) continue;
+    std::vector<std::string> rest(words.begin() + 1, words.end());
+    c.split_trailing(rest);
+    words.resize(1);
+    words.insert(words.end(), rest.begin(), rest.end());
+  }
+  std::reverse(words.begin(), words.end());  // CLI11 consumes the vector from the back
   try {
-    app.parse(argc, argv);
+    app.parse(words);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);  // help and version print and return 0
     return code == 0 ? 0 : kExitUsage;
