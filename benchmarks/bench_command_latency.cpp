@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "faultline/controlplane/client.h"
+#include "faultline/controlplane/segment.h"
 #include "faultline/testing/paths.h"
 #include "faultline/testing/process.h"
 #include "faultline/testing/targets.h"
@@ -78,6 +79,7 @@ void BM_CommandToEffect(benchmark::State& state) {
       std::this_thread::sleep_for(kPause);
     }
     target.kill_and_reap(SIGTERM, 2s);
+    cp::Segment::unlink(target.pid());  // in case it did not exit by itself
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
     return;

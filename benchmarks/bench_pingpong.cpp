@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "faultline/controlplane/segment.h"
 #include "faultline/testing/paths.h"
 #include "faultline/testing/process.h"
 #include "faultline/testing/targets.h"
@@ -113,13 +114,14 @@ class EchoPair {
   ~EchoPair() {
     try {
       client_.write_stdin("quit\n");
-      client_.wait(2s);
     } catch (const std::exception&) {
     }
+    if (!client_.wait(2s)) client_.kill_and_reap(SIGKILL);
     echo_.kill_and_reap(SIGTERM, 2s);
-    if (who_ == Interposer::kLibfiu) {
-      bench::remove_libfiu_fifos(echo_.pid());
-      bench::remove_libfiu_fifos(client_.pid());
+    // What a helper that a signal ended could not remove itself.
+    for (const pid_t pid : {echo_.pid(), client_.pid()}) {
+      if (who_ == Interposer::kFaultline) faultline::cp::Segment::unlink(pid);
+      if (who_ == Interposer::kLibfiu) bench::remove_libfiu_fifos(pid);
     }
   }
 

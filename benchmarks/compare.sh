@@ -99,20 +99,16 @@ run_bench() {
     log "$binary failed: see $out/$name.log"
 }
 
-# Same process, paired calls (bench_idle_call): once per interposer in
-# full, twice more for read alone, alternating, for the whole-process row.
+# Same process, paired calls (bench_idle_call), once per interposer.
 log "idle call, in-process (no preload / libfaultline.so / libfiu)"
-for rep in 1 2 3; do
-  filter=.
-  [ "$rep" = 1 ] || filter=read_ebadf
-  run_bench "idle_none_$rep" bench_idle_call "$filter"
-  run_bench "idle_faultline_$rep" bench_idle_call "$filter" LD_PRELOAD="$preload"
-  if [ -n "$libfiu" ]; then
-    # As `fiu-run -x` runs a program: remote control on, nothing enabled.
-    run_bench "idle_libfiu_$rep" bench_idle_call "$filter" LD_PRELOAD="$libfiu" FIU_ENABLE= \
-      FIU_CTRL_FIFO="$out/fiu-idle"
-  fi
-done
+run_bench idle_none bench_idle_call .
+run_bench idle_faultline bench_idle_call . LD_PRELOAD="$preload"
+if [ -n "$libfiu" ]; then
+  # As `fiu-run -x` runs a program: remote control on, nothing enabled.
+  run_bench idle_libfiu bench_idle_call . LD_PRELOAD="$libfiu" FIU_ENABLE= FIU_CTRL_FIFO="$out/fiu-idle"
+fi
+log "idle call, whole process (workers taking turns)"
+run_bench whole bench_whole_process .
 
 # Instructions per call under callgrind: deterministic, load-independent.
 if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
@@ -219,11 +215,11 @@ if [ -x "$pg_bindir/pgbench" ] && [ -x "$pg_bindir/postgres" ]; then
   taskset -a -p -c 0 "$(head -n 1 "$pg_dir/data/postmaster.pid")" >/dev/null
   "$pg_bindir/pgbench" -i -s 1 -q "$dsn" >"$out/pgbench-init.log" 2>&1
   tps() {
-    env "$@" taskset -c 0 "$pg_bindir/pgbench" -n -S -c 1 -j 1 -T 2 "$dsn" 2>>"$out/pgbench.log" |
+    env "$@" taskset -c 0 "$pg_bindir/pgbench" -n -S -c 1 -j 1 -T 1 "$dsn" 2>>"$out/pgbench.log" |
       sed -n 's/^tps = \([0-9.]*\).*/\1/p'
   }
   none=() ours=()
-  for round in 1 2 3 4 5 6 7 8; do
+  for round in $(seq 1 12); do
     if [ $((round % 2)) = 1 ]; then
       none+=("$(tps)")
       ours+=("$(tps LD_PRELOAD="$preload")")
