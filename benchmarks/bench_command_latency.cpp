@@ -1,16 +1,18 @@
 // Command to effect: how long a command takes to be in force in an idle
 // target (udp_echo waiting for traffic), alternating inject and clear, with
-// a pause between commands so that the target's apply thread is asleep
-// each time, as it is when a person or an experiment sends a command.
+// a pause between commands so that the target's control thread is asleep
+// each time, as it is when a person or an experiment sends a command. Our
+// control plane and libfiu's take turns, one command each, so both see the
+// same machine load.
 //
-// BM_CommandToEffect (libfaultline.so, cp::Client) counters, in us:
+// Counters, in us. libfaultline.so (cp::Client):
 //   applied_p50_us, applied_p99_us, applied_max_us: submit -> new plan
 //     published, as the target measured it (Ack::apply_ns)
 //   ack_seen_p50_us, ack_seen_p99_us: submit -> the client saw the
 //     acknowledgement (Client::wait_ack)
-// BM_LibfiuCommand (libfiu's remote control over its named pipes, kept
-// open as a session, the same protocol fiu-ctrl speaks) counters, in us:
-//   reply_p50_us, reply_p99_us: command written -> reply read
+// libfiu's remote control over its named pipes, kept open as a session
+// (the protocol fiu-ctrl speaks; absent if libfiu is not installed):
+//   libfiu_reply_p50_us, libfiu_reply_p99_us: command written -> reply read
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +22,8 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -54,43 +58,6 @@ testing::Process start_idle_target(Interposer who) {
   if (!p.read_line(10s)) throw std::runtime_error("udp_echo did not start");
   return p;
 }
-
-void BM_CommandToEffect(benchmark::State& state) {
-  std::vector<double> applied, seen;
-  try {
-    testing::Process target = start_idle_target(Interposer::kFaultline);
-    std::string why;
-    auto client = testing::wait_for_segment(target.pid(), 10s, &why);
-    if (!client) throw std::runtime_error("no segment: " + why);
-    const abi::FaultSpec fault = bench::loopback_latency("bench-command", 1'000'000, abi::Proto::kUdp, 9);
-    bool inject = true;
-    for (auto _ : state) {
-      const abi::Command cmd = inject ? cp::make_inject(fault) : cp::make_clear(fault.id);
-      inject = !inject;
-      const std::int64_t t0 = bench::now_ns();
-      const std::uint64_t seq = client->submit(cmd);
-      const cp::AckResult ack = client->wait_ack(seq, 5s);
-      const std::int64_t t1 = bench::now_ns();
-      if (ack.status != abi::AckStatus::kApplied)
-        throw std::runtime_error("command not applied: " + ack.reason);
-      applied.push_back(static_cast<double>(ack.apply_ns));
-      seen.push_back(static_cast<double>(t1 - t0));
-      state.SetIterationTime(static_cast<double>(t1 - t0) * 1e-9);
-      std::this_thread::sleep_for(kPause);
-    }
-    target.kill_and_reap(SIGTERM, 2s);
-    cp::Segment::unlink(target.pid());  // in case it did not exit by itself
-  } catch (const std::exception& e) {
-    state.SkipWithError(e.what());
-    return;
-  }
-  state.counters["applied_p50_us"] = us(bench::median(applied));
-  state.counters["applied_p99_us"] = us(bench::quantile(applied, 0.99));
-  state.counters["applied_max_us"] = us(bench::quantile(applied, 1.0));
-  state.counters["ack_seen_p50_us"] = us(bench::median(seen));
-  state.counters["ack_seen_p99_us"] = us(bench::quantile(seen, 0.99));
-}
-BENCHMARK(BM_CommandToEffect)->Iterations(2000)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 // One end of libfiu's control pipes, opened when the target's remote
 // control thread opens the other.
@@ -133,38 +100,104 @@ std::string fiu_command(const Fd& in, const Fd& out, const std::string& line) {
   return reply;
 }
 
-void BM_LibfiuCommand(benchmark::State& state) {
-  std::vector<double> replies;
+// Our target and client.
+class FaultlineControl {
+ public:
+  FaultlineControl() : target_(start_idle_target(Interposer::kFaultline)) {
+    std::string why;
+    client_ = testing::wait_for_segment(target_.pid(), 10s, &why);
+    if (!client_) throw std::runtime_error("no segment: " + why);
+  }
+  ~FaultlineControl() {
+    target_.kill_and_reap(SIGTERM, 2s);
+    cp::Segment::unlink(target_.pid());  // in case it did not exit by itself
+  }
+  FaultlineControl(const FaultlineControl&) = delete;
+  FaultlineControl& operator=(const FaultlineControl&) = delete;
+
+  // One command, inject or clear in turn; adds its figures, in ns.
+  void command(std::vector<double>& applied, std::vector<double>& seen) {
+    const abi::Command cmd = inject_ ? cp::make_inject(fault_) : cp::make_clear(fault_.id);
+    inject_ = !inject_;
+    const std::int64_t t0 = bench::now_ns();
+    const std::uint64_t seq = client_->submit(cmd);
+    const cp::AckResult ack = client_->wait_ack(seq, 5s);
+    const std::int64_t t1 = bench::now_ns();
+    if (ack.status != abi::AckStatus::kApplied)
+      throw std::runtime_error("command not applied: " + ack.reason);
+    applied.push_back(static_cast<double>(ack.apply_ns));
+    seen.push_back(static_cast<double>(t1 - t0));
+  }
+
+ private:
+  testing::Process target_;
+  std::optional<cp::Client> client_;
+  const abi::FaultSpec fault_ = bench::loopback_latency("bench-command", 1'000'000, abi::Proto::kUdp, 9);
+  bool inject_ = true;
+};
+
+// A libfiu target and a session on its control pipes.
+class LibfiuControl {
+ public:
+  LibfiuControl()
+      : target_(start_idle_target(Interposer::kLibfiu)),
+        base_(bench::libfiu_fifo_prefix() + "-" + std::to_string(target_.pid())),
+        in_(Fd::writer_when_read(base_ + ".in")),  // libfiu opens .in first, then .out
+        out_(base_ + ".out", O_RDONLY) {}
+  ~LibfiuControl() {
+    target_.kill_and_reap(SIGTERM, 2s);
+    bench::remove_libfiu_fifos(target_.pid());
+  }
+  LibfiuControl(const LibfiuControl&) = delete;
+  LibfiuControl& operator=(const LibfiuControl&) = delete;
+
+  // One command, enable or disable in turn; adds its round trip, in ns.
+  void command(std::vector<double>& replies) {
+    const std::string line = enable_ ? "enable name=posix/io/net/send\n" : "disable name=posix/io/net/send\n";
+    enable_ = !enable_;
+    const std::int64_t t0 = bench::now_ns();
+    const std::string reply = fiu_command(in_, out_, line);
+    const std::int64_t t1 = bench::now_ns();
+    if (reply != "0") throw std::runtime_error("libfiu replied '" + reply + "' to " + line);
+    replies.push_back(static_cast<double>(t1 - t0));
+  }
+
+ private:
+  testing::Process target_;
+  std::string base_;
+  Fd in_;
+  Fd out_;
+  bool enable_ = true;
+};
+
+void BM_CommandToEffect(benchmark::State& state) {
+  std::vector<double> applied, seen, replies;
   try {
-    testing::Process target = start_idle_target(Interposer::kLibfiu);
-    const std::string base = bench::libfiu_fifo_prefix() + "-" + std::to_string(target.pid());
-    {
-      const Fd in = Fd::writer_when_read(base + ".in");  // libfiu opens .in first, then .out
-      const Fd out(base + ".out", O_RDONLY);
-      bool enable = true;
-      for (auto _ : state) {
-        const std::string line =
-            enable ? "enable name=posix/io/net/send\n" : "disable name=posix/io/net/send\n";
-        enable = !enable;
-        const std::int64_t t0 = bench::now_ns();
-        const std::string reply = fiu_command(in, out, line);
-        const std::int64_t t1 = bench::now_ns();
-        if (reply != "0") throw std::runtime_error("libfiu replied '" + reply + "' to " + line);
-        replies.push_back(static_cast<double>(t1 - t0));
-        state.SetIterationTime(static_cast<double>(t1 - t0) * 1e-9);
-        std::this_thread::sleep_for(kPause);
-      }
+    FaultlineControl ours;
+    std::unique_ptr<LibfiuControl> fiu;
+    if (!bench::libfiu_preload().empty()) fiu = std::make_unique<LibfiuControl>();
+    for (auto _ : state) {
+      const std::int64_t t0 = bench::now_ns();
+      ours.command(applied, seen);
+      std::this_thread::sleep_for(kPause);
+      if (fiu) fiu->command(replies);
+      std::this_thread::sleep_for(kPause);
+      state.SetIterationTime(static_cast<double>(bench::now_ns() - t0) * 1e-9);
     }
-    target.kill_and_reap(SIGTERM, 2s);
-    bench::remove_libfiu_fifos(target.pid());
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
     return;
   }
-  state.counters["reply_p50_us"] = us(bench::median(replies));
-  state.counters["reply_p99_us"] = us(bench::quantile(replies, 0.99));
+  state.counters["applied_p50_us"] = us(bench::median(applied));
+  state.counters["applied_p99_us"] = us(bench::quantile(applied, 0.99));
+  state.counters["applied_max_us"] = us(bench::quantile(applied, 1.0));
+  state.counters["ack_seen_p50_us"] = us(bench::median(seen));
+  state.counters["ack_seen_p99_us"] = us(bench::quantile(seen, 0.99));
+  if (replies.empty()) return;
+  state.counters["libfiu_reply_p50_us"] = us(bench::median(replies));
+  state.counters["libfiu_reply_p99_us"] = us(bench::quantile(replies, 0.99));
 }
-BENCHMARK(BM_LibfiuCommand)->Iterations(2000)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CommandToEffect)->Iterations(2000)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

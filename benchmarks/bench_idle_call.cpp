@@ -68,11 +68,11 @@ BENCHMARK(BM_IdleCall<LightCall::kReadEbadf>)
     ->UseManualTime();
 BENCHMARK(BM_IdleCall<LightCall::kRecvEagain>)
     ->Name("BM_IdleCall/recv_eagain")
-    ->Iterations(20000)
+    ->Iterations(30000)
     ->UseManualTime();
 BENCHMARK(BM_IdleCall<LightCall::kSendEagain>)
     ->Name("BM_IdleCall/send_eagain")
-    ->Iterations(12000)
+    ->Iterations(24000)
     ->UseManualTime();
 
 }  // namespace
