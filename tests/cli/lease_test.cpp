@@ -12,12 +12,13 @@ namespace {
 
 using Lease = CliTest;
 
-testing::Process hold(const std::string& label, const std::string& id) {
+testing::Process hold(const std::string& label, const std::string& id, const std::string& ttl = "60s") {
   testing::SpawnOptions options;
   options.preload = false;
-  testing::Process p = testing::Process::spawn({cli_path(), "inject", "-l", label, "latency", "--delay",
-                                                "1ms", "--dst", "192.0.2.1", "--lease", "1s", "--id", id},
-                                               options);
+  testing::Process p =
+      testing::Process::spawn({cli_path(), "inject", "-l", label, "latency", "--delay", "1ms", "--dst",
+                               "192.0.2.1", "--lease", "1s", "--for", ttl, "--id", id},
+                              options);
   const auto injected = p.read_line(20s);
   const auto holding = p.read_line(20s);
   EXPECT_TRUE(injected && injected->rfind("injected " + id + " ", 0) == 0) << injected.value_or("(nothing)");
@@ -49,6 +50,20 @@ TEST_F(Lease, ShouldLetTheFaultLapseWhenTheHolderDies) {
   holder.kill_and_reap(SIGKILL);
   ASSERT_TRUE(wait_until_no_faults(*echo.client, 20s));
   EXPECT_TRUE(wait_for_event(*echo.client, abi::EventType::kFaultExpired, "lat-orphan", 1s));
+}
+
+TEST_F(Lease, ShouldStopHoldingWhenForRunsOut) {
+  const std::string label = unique_label();
+  LaunchedEcho echo = launch_echo({"-l", label});
+  testing::Process holder = hold(label, "lat-ttl-lease", "1500ms");
+  const auto status = holder.wait(20s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(testing::exited_with(*status, 0));
+  const std::string rest = holder.read_rest(5s);
+  EXPECT_TRUE(rest == "lat-ttl-lease expired in 1 target\n" ||
+              rest == "cleared lat-ttl-lease from 1 target\n")
+      << rest;
+  EXPECT_TRUE(echo.client->faults().empty());
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "faultline/cli/error.h"
 #include "faultline/cli/format.h"
@@ -13,6 +15,18 @@ namespace faultline::cli {
 namespace {
 
 constexpr std::size_t kListedInError = 8;
+// A target just launched has its segment before its apply thread runs; a
+// command sent then would wait in the ring, but alive() cannot tell a
+// starting thread from a dead one, so give a starting target this long.
+constexpr std::chrono::milliseconds kStartGrace{1000};
+
+bool alive_within(const cp::Client& client, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (client.alive()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 struct Candidate {
   pid_t pid;
@@ -61,6 +75,7 @@ std::vector<Target> resolve_targets(const Selector& selector, std::vector<std::s
   };
   std::vector<Target> targets;
   std::vector<Candidate> running;
+  const auto start_grace = std::chrono::steady_clock::now() + kStartGrace;
   for (const cp::SegmentInfo& info : infos) {
     if (!info.alive || info.pid == getpid()) continue;
     std::string reason;
@@ -75,13 +90,13 @@ std::vector<Target> resolve_targets(const Selector& selector, std::vector<std::s
       t.program = field_string(t.client.header().program);
       t.labels = field_string(t.client.header().labels);
       const bool match = selector.matches(info.pid, t.program, t.labels);
-      if (t.client.alive()) {
-        running.push_back({info.pid, t.program, t.labels});
-        if (match) targets.push_back(std::move(t));
+      running.push_back({info.pid, t.program, t.labels});
+      if (!match) continue;
+      if (alive_within(t.client, start_grace)) {
+        targets.push_back(std::move(t));
         continue;
       }
       reason = "its apply thread is not running";
-      relevant = match;
     }
     if (named(info.pid)) throw UserError("target " + std::to_string(info.pid) + " refused: " + reason);
     if (relevant) notes->push_back("skipping pid " + std::to_string(info.pid) + ": " + reason);

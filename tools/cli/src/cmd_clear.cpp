@@ -50,9 +50,7 @@ void send_clear(std::vector<Target>& targets, const abi::Command& cmd, const std
 
 int run_clear(const ClearArgs& args) {
   const Selector selector = make_selector(args.selector, "clear");
-  std::vector<std::string> notes;
-  std::vector<Target> targets = resolve_targets(selector, &notes);
-  print_notes(notes);
+  std::vector<Target> targets = resolve_and_note(selector);
 
   std::set<std::string> cleared;
   if (!args.id.empty()) {

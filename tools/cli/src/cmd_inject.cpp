@@ -150,17 +150,32 @@ int hold_lease(std::vector<Target> targets, const abi::FaultSpec& spec, bool jso
     nanosleep(&ts, nullptr);
   }
   if (targets.empty()) return kExitUserError;
-  const std::vector<cp::AckResult> acks = broadcast(targets, cp::make_clear(spec.id));
+  // At the end of --for the targets expire the fault themselves; only those
+  // still holding it need a clear.
+  std::vector<Target> holding;
+  for (Target& t : targets) {
+    const std::vector<cp::FaultView> armed = t.client.faults();
+    if (std::any_of(armed.begin(), armed.end(),
+                    [&id](const cp::FaultView& f) { return field_string(f.spec.id) == id; }))
+      holding.push_back(std::move(t));
+  }
+  const std::size_t expired = targets.size() - holding.size();
+  const std::vector<cp::AckResult> acks = broadcast(holding, cp::make_clear(spec.id));
   std::size_t cleared = 0;
-  for (std::size_t i = 0; i < targets.size(); ++i) {
+  int code = 0;
+  for (std::size_t i = 0; i < holding.size(); ++i) {
     if (acks[i].status == abi::AckStatus::kApplied) {
       ++cleared;
     } else {
-      std::cerr << "faultline: note: " << describe_failure(targets[i], acks[i], "the clear of " + id) << "\n";
+      std::cerr << "faultline: " << describe_failure(holding[i], acks[i], "the clear of " + id) << "\n";
+      code = kExitUserError;
     }
   }
-  if (!json) std::cout << "cleared " << id << " from " << plural(cleared, "target") << std::endl;
-  return 0;
+  if (!json) {
+    if (cleared > 0) std::cout << "cleared " << id << " from " << plural(cleared, "target") << std::endl;
+    if (expired > 0) std::cout << id << " expired in " << plural(expired, "target") << std::endl;
+  }
+  return code;
 }
 
 int run_inject(const InjectArgs& args, const CLI::App& cmd) {
@@ -168,9 +183,7 @@ int run_inject(const InjectArgs& args, const CLI::App& cmd) {
   const GivenOptions given = collect_given(cmd);
   abi::FaultSpec spec = build_fault(args.fault, given);
 
-  std::vector<std::string> notes;
-  std::vector<Target> targets = resolve_targets(selector, &notes);
-  print_notes(notes);
+  std::vector<Target> targets = resolve_and_note(selector);
   settle_id(&spec, given.count("id") > 0, targets);
 
   const std::vector<cp::AckResult> acks = broadcast(targets, cp::make_inject(spec));

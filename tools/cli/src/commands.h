@@ -33,7 +33,8 @@ struct SelectorArgs {
 void add_selector_options(CLI::App& cmd, SelectorArgs& args);
 // Parses the selector; no selector at all is a usage error.
 Selector make_selector(const SelectorArgs& args, const std::string& command);
-// Prints resolve_targets' notes as "faultline: note: ..." on stderr.
-void print_notes(const std::vector<std::string>& notes);
+// resolve_targets, printing its notes as "faultline: note: ..." on stderr
+// (also when it fails: they may say why a target was not found).
+std::vector<Target> resolve_and_note(const Selector& selector);
 
 }  // namespace faultline::cli

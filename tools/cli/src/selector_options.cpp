@@ -51,8 +51,19 @@ Selector make_selector(const SelectorArgs& args, const std::string& command) {
   return s;
 }
 
-void print_notes(const std::vector<std::string>& notes) {
-  for (const std::string& n : notes) std::cerr << "faultline: note: " << n << "\n";
+std::vector<Target> resolve_and_note(const Selector& selector) {
+  std::vector<std::string> notes;
+  const auto print = [&notes] {
+    for (const std::string& n : notes) std::cerr << "faultline: note: " << n << "\n";
+  };
+  try {
+    std::vector<Target> targets = resolve_targets(selector, &notes);
+    print();
+    return targets;
+  } catch (const UserError&) {
+    print();
+    throw;
+  }
 }
 
 }  // namespace faultline::cli

@@ -36,10 +36,11 @@ struct Target {
 };
 
 // Attaches to every live, compatible target the selector matches (never this
-// process). Segments that cannot be used (other ABI, other user, apply
-// thread gone) are skipped with a line in `notes`; if the selector names such
-// a pid with -p, or matches nothing, throws UserError naming the targets that
-// are running.
+// process), giving a matching target that is still starting up to a second
+// to run its apply thread. Segments that cannot be used (other ABI, apply
+// thread gone) are skipped with a line in `notes` (other users' silently);
+// if the selector names such a pid with -p, or matches nothing, throws
+// UserError naming the targets that are running, with `notes` filled.
 std::vector<Target> resolve_targets(const Selector& selector, std::vector<std::string>* notes);
 
 // "1234 order-service, 1240 order-service"
