@@ -12,6 +12,7 @@
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
 #include "faultline/shim/telemetry_writer.h"
+#include "pq_hooks.h"
 #include "real_symbols.h"
 
 namespace faultline::preload {
@@ -48,6 +49,10 @@ int socket(int domain, int type, int protocol) {
 }
 
 int connect(int fd, const sockaddr* addr, socklen_t addr_len) {
+  if (pq_refuses_connect(fd, addr, addr_len)) {  // pq-refuse (pq_armed.cpp)
+    errno = ECONNREFUSED;
+    return -1;
+  }
   shim::ShimScope scope;
   if (!scope.entered()) return real::connect(fd, addr, addr_len);
   const CallMode mode = call_mode();

@@ -203,6 +203,10 @@ void set_event_sink(const cp::Segment* segment) noexcept {
   g_event_segment.store(segment, std::memory_order_release);
 }
 
+const cp::Segment* event_sink() noexcept {
+  return g_event_segment.load(std::memory_order_acquire);
+}
+
 void set_fault_slots(abi::FaultSlot* slots) noexcept {
   g_slots.store(slots, std::memory_order_release);
 }

@@ -16,6 +16,7 @@
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
 #include "faultline/shim/plan.h"
+#include "faultline/shim/pq_engine.h"
 #include "faultline/shim/rng.h"
 #include "faultline/shim/telemetry_writer.h"
 
@@ -69,7 +70,7 @@ bool same_id(const char (&a)[abi::kIdLen], const char* b) noexcept {
 }  // namespace
 
 bool PlanManager::supports(abi::FaultKind kind) noexcept {
-  return kind == abi::FaultKind::kLatency || kind == abi::FaultKind::kLoss;
+  return kind == abi::FaultKind::kLatency || kind == abi::FaultKind::kLoss || is_pq_kind(kind);
 }
 
 PlanManager::PlanManager() noexcept = default;
@@ -128,6 +129,7 @@ void PlanManager::reset_in_child() noexcept {
     s->matched.store(0, std::memory_order_relaxed);
   }
   for (Armed& a : slots_) a = Armed{};
+  pq_reset_in_child();
   segment_ = nullptr;
   telemetry_wanted_ = false;
   detached_ = false;
@@ -166,17 +168,20 @@ cp::ApplyResult PlanManager::inject(const abi::FaultSpec& spec, std::int64_t now
   if (find(spec.id) >= 0) return rejected("fault id '%s' already armed", spec.id);
   const auto kind = static_cast<abi::FaultKind>(spec.kind);
   if (!supports(kind))
-    return rejected("fault '%s' is not supported by this target yet (latency and loss are)",
+    return rejected("fault '%s' is not supported by this target yet (latency, loss and pq-* are)",
                     cp::fault_kind_name(kind));
   const int slot = free_slot(now);
   if (slot < 0) return rejected("fault table full: %u faults armed", abi::kMaxFaults);
+  const std::uint64_t generation = g_generation.fetch_add(1, std::memory_order_relaxed) + 1;
+  // libpq faults: their --sql pattern is compiled here, off the hot path.
+  if (is_pq_kind(kind) && !pq_arm(spec, generation, reason, sizeof reason)) return rejected("%s", reason);
 
   Armed& a = slots_[slot];
   a = Armed{};
   a.active = true;
   a.spec = spec;
   a.match = compile_match(spec.match);
-  a.generation = g_generation.fetch_add(1, std::memory_order_relaxed) + 1;
+  a.generation = generation;
   a.seed =
       spec.seed != 0 ? spec.seed : (mix_seed(static_cast<std::uint64_t>(wall_now_ns()), a.generation) | 1u);
   if (kind == abi::FaultKind::kLatency) {
@@ -303,6 +308,7 @@ void PlanManager::retire(int slot, std::int64_t now, abi::EventType why, const c
   Armed& a = slots_[slot];
   event(why, slot, detail);
   cp::free_fault_slot(fault_slots()[slot]);
+  if (is_pq_kind(static_cast<abi::FaultKind>(a.spec.kind))) pq_disarm(a.generation);
   a.active = false;
   a.started = false;
   a.retired_ns = now != 0 ? now : 1;

@@ -76,6 +76,7 @@ void mark_shim_thread() noexcept;
 // segment once it has one; until then (and in unit tests) counters go to a
 // process-local array and events nowhere.
 void set_event_sink(const cp::Segment* segment) noexcept;
+const cp::Segment* event_sink() noexcept;              // null until attached
 void set_fault_slots(abi::FaultSlot* slots) noexcept;  // null: the process-local array
 abi::FaultSlot* fault_slots() noexcept;                // never null
 
