@@ -8,7 +8,11 @@
 # A start that fails exits 1 after cleaning up, with the failing service's log
 # lines on stderr.
 #
-# What runs (ports from FAULTLINE_DEMO_PORT_BASE, default 8000):
+# Settings (environment): FAULTLINE_DEMO_PORT_BASE (8000), FAULTLINE_DEMO_REPLICAS
+# (3), FAULTLINE_DEMO_FEED_RATE (2000 quotes/s), FAULTLINE_DEMO_PG_PARENT (/tmp:
+# where the temporary database folder is made; short, reachable by all).
+#
+# What runs (ports from FAULTLINE_DEMO_PORT_BASE):
 #
 #   postgres        scripts/pg-temp.sh in a temporary folder, + schema.sql
 #   exchange_feed   app=exchange-feed    quotes over UDP to market_data  (udp base+100)
@@ -181,7 +185,7 @@ for port in "$md_port" "$gateway_port" $(seq "$replica_base_port" $((replica_bas
 done
 
 # ---- the database -----------------------------------------------------------
-pg_dir=$(mktemp -d /tmp/faultline-demo-pg.XXXXXX)
+pg_dir=$(mktemp -d "${FAULTLINE_DEMO_PG_PARENT:-/tmp}/faultline-demo-pg.XXXXXX")
 pg_output=$("$source_dir/scripts/pg-temp.sh" start "$pg_dir") || die "the database did not start"
 dsn=${pg_output#DSN=}
 admin_dsn=${dsn/dbname=trading/dbname=postgres}
@@ -237,7 +241,7 @@ echo "stack: ready (market data http://127.0.0.1:$md_port, orders http://127.0.0
 if [ ${#command[@]} -eq 0 ]; then
   interrupted_status_int=0
   interrupted_status_term=0
-  sleep infinity &
+  sleep infinity </dev/null >/dev/null 2>&1 &
   sleeper=$!
   pids+=("$sleeper")
   names+=(sleep)

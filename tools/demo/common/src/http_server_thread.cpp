@@ -11,6 +11,13 @@ HttpServerThread::HttpServerThread(httplib::Server& server, const Endpoint& list
   // httplib writes headers and body separately: with Nagle's algorithm on,
   // the body waits for the peer's delayed ACK (40 ms on Linux).
   server_.set_tcp_nodelay(true);
+  // SO_REUSEADDR so a restarted replica can bind while its predecessor's
+  // connections sit in TIME_WAIT, and not httplib's default SO_REUSEPORT,
+  // which would let a second process silently share a port that is taken.
+  server_.set_socket_options([](socket_t socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   if (listen.port == 0) {
     const int port = server_.bind_to_any_port(listen.host);
     if (port <= 0) throw std::runtime_error("cannot bind an HTTP port on " + listen.host);
