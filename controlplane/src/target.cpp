@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,8 @@
 #include "faultline/controlplane/publish.h"
 #include "faultline/controlplane/validate.h"
 #include "fixed_string.h"
+#include "header_check.h"
+#include "segment_name.h"
 
 namespace faultline::cp {
 namespace {
@@ -44,6 +47,21 @@ constexpr std::size_t kApplyThreadStack = std::size_t{256} << 10;
 
 void set_reason(ApplyResult* r, const char* text) noexcept {
   detail::copy_cstr(r->reason, text);
+}
+
+// A user or tool may overwrite or truncate /dev/shm/faultline.<pid> behind
+// the target's back. Popping a garbage ring crashes the host process, and
+// touching pages a truncation cut off raises SIGBUS; so the thread first
+// grows a truncated file back (the lost pages return zero-filled), then
+// trusts the ring only while the header is still the one it wrote. A corrupt
+// segment leaves the process in pass-through: no command is read any more
+// (faults armed before still expire).
+bool segment_intact(const Segment& seg) noexcept {
+  const detail::SegmentName name = detail::segment_name(seg.pid());
+  struct stat st {};
+  if (stat(name.path, &st) == 0 && static_cast<std::size_t>(st.st_size) < abi::kSegmentSize && seg.linked())
+    (void)truncate(name.path, static_cast<off_t>(abi::kSegmentSize));
+  return detail::check_header(*seg.header(), abi::kSegmentSize, seg.pid(), name.path, nullptr);
 }
 
 }  // namespace
@@ -125,11 +143,12 @@ void Target::run() noexcept {
   abi::Header* h = segment_.header();
   h->apply_thread_alive.store(1, std::memory_order_release);
   while (!stop_requested_.load(std::memory_order_acquire)) {
+    const bool intact = segment_intact(segment_);
     // Read the doorbell before draining: a push that lands after the drain
     // also bumps it, so the wait below returns at once instead of sleeping
     // on a non-empty ring.
     const std::uint32_t bell = h->doorbell.load(std::memory_order_acquire);
-    drain();
+    if (intact) drain();
     std::int64_t now = detail::mono_ns();
     const std::int64_t next = handler_ != nullptr ? handler_->tick(now) : INT64_MAX;
     now = detail::mono_ns();
