@@ -17,10 +17,11 @@
 // with the delay made by the client itself with clock_nanosleep before its
 // sendto, and with the delay injected by libfaultline.so into that sendto.
 // Counters, in us: baseline_p50_us; <kind>_error_p50_us / _p99_us = p50 /
-// p99 of the kind's time until sendto returned - the baseline's p50 -
-// delay (what the calling code saw); <kind>_rtt_error_p50_us the same on
-// whole round trips, which also holds the echo server's slower wake-up
-// after a long pause (the same for both kinds).
+// p99 of the kind's time until sendto returned - delay - the p50 of a
+// sendto call after the same pause (cold_sendto_p50_us, measured in the
+// nanosleep kind; hot_sendto_p50_us is the baseline's); and
+// <kind>_rtt_error_p50_us = p50 of whole round trips - the baseline's -
+// delay, which also holds the slower sendto and echo wake-up after a pause.
 #include <benchmark/benchmark.h>
 #include <sched.h>
 #include <signal.h>
@@ -80,11 +81,11 @@ testing::SpawnOptions options_for(Interposer who, const std::vector<std::string>
   return options;
 }
 
-// What one round of a client measured, in ns: each round trip, and its
-// part until sendto returned (the client's own wait, an injected egress
-// delay and the send).
+// What one round of a client measured, in ns: each round trip, its part
+// until sendto returned (the client's own wait, an injected egress delay
+// and the send), and the sendto call alone.
 struct Trips {
-  std::vector<double> rtts, sends;
+  std::vector<double> rtts, sends, sendtos;
 };
 
 // Where a pair runs. Same CPU: a round trip within one CPU and one across
@@ -137,8 +138,8 @@ class EchoPair {
     Trips trips;
     std::vector<double>* into = nullptr;
     for (std::string word; in >> word;) {
-      if (word == "rtts" || word == "sends") {
-        into = word == "rtts" ? &trips.rtts : &trips.sends;
+      if (word == "rtts" || word == "sends" || word == "sendtos") {
+        into = word == "rtts" ? &trips.rtts : word == "sends" ? &trips.sends : &trips.sendtos;
         continue;
       }
       const double v = std::stod(word);
@@ -146,7 +147,8 @@ class EchoPair {
       if (v < 0) throw std::runtime_error("udp_rtt_client: an echo did not come back within 1 s");
       into->push_back(v);
     }
-    if (trips.rtts.size() != static_cast<std::size_t>(count) || trips.sends.size() != trips.rtts.size())
+    if (trips.rtts.size() != static_cast<std::size_t>(count) || trips.sends.size() != trips.rtts.size() ||
+        trips.sendtos.size() != trips.rtts.size())
       throw std::runtime_error("udp_rtt_client: unexpected reply: " + line.value_or("(none)"));
     return trips;
   }
@@ -243,7 +245,7 @@ enum class DelayBy { kNothing, kNanosleep, kInjected };
 void BM_InjectedDelay(benchmark::State& state) {
   const std::int64_t delay = state.range(0);
   const int pings = static_cast<int>(state.range(1));
-  std::map<DelayBy, std::vector<double>> rtts, sends;
+  std::map<DelayBy, std::vector<double>> rtts, sends, sendtos;
   try {
     EchoPair pair(Interposer::kFaultline, Placement::kSplit);
     std::string why;
@@ -263,6 +265,7 @@ void BM_InjectedDelay(benchmark::State& state) {
         const Trips trips = pair.run(pings, by == DelayBy::kNanosleep ? delay : 0);
         append(rtts[by], trips.rtts);
         append(sends[by], trips.sends);
+        append(sendtos[by], trips.sendtos);
         if (by == DelayBy::kInjected) why = bench::apply(*client, faultline::cp::make_clear(fault.id));
         if (!why.empty()) throw std::runtime_error("clear: " + why);
       }
@@ -272,17 +275,23 @@ void BM_InjectedDelay(benchmark::State& state) {
     state.SkipWithError(e.what());
     return;
   }
+  // A sendto after a pause is slower than one in back-to-back round trips
+  // (cold caches, an idle CPU): the nanosleep kind measures that sendto
+  // alone, after the same pause, and it is subtracted from both kinds.
   const double d = static_cast<double>(delay);
-  const double send_base = bench::median(sends[DelayBy::kNothing]);
+  const double cold_sendto = bench::median(sendtos[DelayBy::kNanosleep]);
   const double rtt_base = bench::median(rtts[DelayBy::kNothing]);
   state.counters["baseline_p50_us"] = rtt_base / 1e3;
+  state.counters["cold_sendto_p50_us"] = cold_sendto / 1e3;
+  state.counters["hot_sendto_p50_us"] = bench::median(sendtos[DelayBy::kNothing]) / 1e3;
   for (const auto& [by, name] : {std::pair{DelayBy::kInjected, std::string("injected")},
                                  std::pair{DelayBy::kNanosleep, std::string("nanosleep")}}) {
-    state.counters[name + "_error_p50_us"] = (bench::median(sends[by]) - send_base - d) / 1e3;
-    state.counters[name + "_error_p99_us"] = (p99(sends[by]) - send_base - d) / 1e3;
+    state.counters[name + "_error_p50_us"] = (bench::median(sends[by]) - cold_sendto - d) / 1e3;
+    state.counters[name + "_error_p99_us"] = (p99(sends[by]) - cold_sendto - d) / 1e3;
     state.counters[name + "_rtt_error_p50_us"] = (bench::median(rtts[by]) - rtt_base - d) / 1e3;
   }
 }
+
 // Args: delay ns, round trips per round (three kinds each); a few seconds in all.
 BENCHMARK(BM_InjectedDelay)
     ->Args({20'000, 300})

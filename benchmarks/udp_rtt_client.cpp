@@ -11,12 +11,13 @@
 //                     after the application itself waited WAIT_NS, with
 //                     clock_nanosleep (sleep, the default) or by spinning
 //                     on the clock (spin); prints one line
-//                     "rtts R1 ... RN sends S1 ... SN" in ns: R the round
-//                     trip (-1: no echo within 1 s), S its part until
-//                     sendto returned (the wait and the send)
+//                     "rtts R1 ... RN sends S1 ... SN sendtos T1 ... TN"
+//                     in ns: R the round trip (-1: no echo within 1 s), S
+//                     its part until sendto returned (the wait and the
+//                     send), T the sendto call alone
 //   quit
-// A round trip: clock, [wait,] sendto, clock, recv until the echo of this
-// datagram (stale echoes of earlier ones are skipped), clock.
+// A round trip: clock, [wait,] clock, sendto, clock, recv until the echo
+// of this datagram (stale echoes of earlier ones are skipped), clock.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -59,7 +60,7 @@ void spin_ns(std::int64_t ns) {
 }
 
 struct RoundTrip {
-  std::int64_t rtt_ns = -1, send_ns = -1;
+  std::int64_t rtt_ns = -1, send_ns = -1, sendto_ns = -1;
 };
 
 // One round trip of datagram `seq`.
@@ -72,9 +73,12 @@ RoundTrip round_trip(int fd, const sockaddr_in& server, std::vector<unsigned cha
     spin_ns(wait_ns);
   else
     sleep_ns(wait_ns);
+  const std::int64_t t1 = mono_ns();
   if (sendto(fd, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&server), sizeof server) < 0)
     return r;
-  r.send_ns = mono_ns() - t0;
+  const std::int64_t t2 = mono_ns();
+  r.send_ns = t2 - t0;
+  r.sendto_ns = t2 - t1;
   for (;;) {
     const ssize_t n = recv(fd, in.data(), in.size(), 0);
     if (n < 0) {
@@ -140,6 +144,8 @@ int main(int argc, char** argv) {
     for (const RoundTrip& t : trips) append_number(reply, t.rtt_ns);
     reply.append(" sends");
     for (const RoundTrip& t : trips) append_number(reply, t.send_ns);
+    reply.append(" sendtos");
+    for (const RoundTrip& t : trips) append_number(reply, t.sendto_ns);
     std::printf("%s\n", reply.c_str());
     std::fflush(stdout);
   }
