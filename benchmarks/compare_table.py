@@ -261,6 +261,8 @@ def pgbench_rows(r, t):
 
 def main():
     results, markdown_out = sys.argv[1], sys.argv[2]
+    source_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    shown_results = os.path.relpath(os.path.abspath(results), source_root)
     r = Results(results)
     t = Table()
     idle_rows(r, t)
@@ -284,7 +286,7 @@ def main():
         f.write("# faultline performance, side by side\n\n")
         f.write(f"Measured by `benchmarks/compare.sh` on {about}. ")
         f.write("Ours is libfaultline.so; the baseline is the same measurement without a preload or with libfiu's "
-                f"POSIX preload (`fiu-run -x`: nothing enabled), in the same run. Raw results: `{results}`.\n\n")
+                f"POSIX preload (`fiu-run -x`: nothing enabled), in the same run. Raw results: `{shown_results}`.\n\n")
         f.write(t.markdown() + "\n")
 
 
