@@ -12,16 +12,18 @@
 // none, control (a second unpreloaded pair: the noise floor), faultline,
 // faultline_nothread (FAULTLINE_DISABLE=1: wrappers only), libfiu.
 //
-// BM_InjectedDelay/<delay ns>/<round trips per round>: three kinds of
-// round trips take turns in the same client: without delay (baseline),
-// with the delay made by the client itself with clock_nanosleep before its
-// sendto, and with the delay injected by libfaultline.so into that sendto.
-// Counters, in us: baseline_p50_us; <kind>_error_p50_us / _p99_us = p50 /
-// p99 of the kind's time until sendto returned - delay - the p50 of a
-// sendto call after the same pause (cold_sendto_p50_us, measured in the
-// nanosleep kind; hot_sendto_p50_us is the baseline's); and
-// <kind>_rtt_error_p50_us = p50 of whole round trips - the baseline's -
-// delay, which also holds the slower sendto and echo wake-up after a pause.
+// BM_InjectedDelay/<delay ns>/<round trips per round>: four kinds of round
+// trips take turns in the same client: without delay (baseline); with the
+// delay made by the client itself before its sendto, with clock_nanosleep
+// or with a sleep-then-spin wait of its own (hybrid); and with the delay
+// injected by libfaultline.so into that sendto. Counters, in us:
+// baseline_p50_us, hot_sendto_p50_us (a sendto in back-to-back round
+// trips); <kind>_error_p50_us / _p99_us = p50 / p99 of the kind's time
+// until sendto returned - delay - <kind>_sendto_p50_us (a sendto call
+// alone after the same kind of pause: the nanosleep kind's own; the hybrid
+// kind's for the injected one); <kind>_rtt_error_p50_us = p50 of whole
+// round trips - the baseline's - delay (this also holds the slower sendto
+// and echo wake-up after a pause).
 #include <benchmark/benchmark.h>
 #include <sched.h>
 #include <signal.h>
@@ -38,6 +40,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -130,7 +133,7 @@ class EchoPair {
   std::uint16_t port() const noexcept { return port_; }
 
   // `count` round trips, each after the client waited `wait_ns` itself
-  // ("sleep": clock_nanosleep, "spin": on the clock).
+  // ("sleep", "spin" or "hybrid", as udp_rtt_client.cpp says).
   Trips run(int count, std::int64_t wait_ns = 0, const char* how = "sleep") {
     client_.write_stdin("run " + std::to_string(count) + " " + std::to_string(wait_ns) + " " + how + "\n");
     const auto line = client_.read_line(120s);
@@ -240,7 +243,7 @@ void BM_UdpPingPong(benchmark::State& state) {
 BENCHMARK(BM_UdpPingPong)->Arg(200)->Iterations(60)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // How the round trips of one kind wait `delay` before sending.
-enum class DelayBy { kNothing, kNanosleep, kInjected };
+enum class DelayBy { kNothing, kNanosleep, kHybrid, kInjected };
 
 void BM_InjectedDelay(benchmark::State& state) {
   const std::int64_t delay = state.range(0);
@@ -255,14 +258,16 @@ void BM_InjectedDelay(benchmark::State& state) {
     pair.run(50);  // warm up
     std::size_t round = 0;
     for (auto _ : state) {
-      std::array<DelayBy, 3> order{DelayBy::kNothing, DelayBy::kNanosleep, DelayBy::kInjected};
+      std::array<DelayBy, 4> order{DelayBy::kNothing, DelayBy::kNanosleep, DelayBy::kHybrid,
+                                   DelayBy::kInjected};
       std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(round++ % order.size()),
                   order.end());
       const std::int64_t t0 = bench::now_ns();
       for (DelayBy by : order) {
         if (by == DelayBy::kInjected) why = bench::apply(*client, faultline::cp::make_inject(fault));
         if (!why.empty()) throw std::runtime_error("inject: " + why);
-        const Trips trips = pair.run(pings, by == DelayBy::kNanosleep ? delay : 0);
+        const Trips trips = pair.run(pings, by == DelayBy::kNanosleep || by == DelayBy::kHybrid ? delay : 0,
+                                     by == DelayBy::kHybrid ? "hybrid" : "sleep");
         append(rtts[by], trips.rtts);
         append(sends[by], trips.sends);
         append(sendtos[by], trips.sendtos);
@@ -276,18 +281,21 @@ void BM_InjectedDelay(benchmark::State& state) {
     return;
   }
   // A sendto after a pause is slower than one in back-to-back round trips
-  // (cold caches, an idle CPU): the nanosleep kind measures that sendto
-  // alone, after the same pause, and it is subtracted from both kinds.
+  // (cold caches, an idle CPU to wake). Each kind's error is net of a
+  // sendto in the same condition: the nanosleep kind's own, and for the
+  // injected kind (which sleeps, then spins its last stretch) that of the
+  // client's own sleep-then-spin wait.
   const double d = static_cast<double>(delay);
-  const double cold_sendto = bench::median(sendtos[DelayBy::kNanosleep]);
   const double rtt_base = bench::median(rtts[DelayBy::kNothing]);
   state.counters["baseline_p50_us"] = rtt_base / 1e3;
-  state.counters["cold_sendto_p50_us"] = cold_sendto / 1e3;
   state.counters["hot_sendto_p50_us"] = bench::median(sendtos[DelayBy::kNothing]) / 1e3;
-  for (const auto& [by, name] : {std::pair{DelayBy::kInjected, std::string("injected")},
-                                 std::pair{DelayBy::kNanosleep, std::string("nanosleep")}}) {
-    state.counters[name + "_error_p50_us"] = (bench::median(sends[by]) - cold_sendto - d) / 1e3;
-    state.counters[name + "_error_p99_us"] = (p99(sends[by]) - cold_sendto - d) / 1e3;
+  for (const auto& [by, like, name] :
+       {std::tuple{DelayBy::kInjected, DelayBy::kHybrid, std::string("injected")},
+        std::tuple{DelayBy::kNanosleep, DelayBy::kNanosleep, std::string("nanosleep")}}) {
+    const double sendto = bench::median(sendtos[like]);
+    state.counters[name + "_sendto_p50_us"] = sendto / 1e3;
+    state.counters[name + "_error_p50_us"] = (bench::median(sends[by]) - sendto - d) / 1e3;
+    state.counters[name + "_error_p99_us"] = (p99(sends[by]) - sendto - d) / 1e3;
     state.counters[name + "_rtt_error_p50_us"] = (bench::median(rtts[by]) - rtt_base - d) / 1e3;
   }
 }

@@ -211,10 +211,10 @@ def delay_rows(r, t):
         ours = r.counter("pingpong", bench, "injected_error_p50_us")
         sleep = r.counter("pingpong", bench, "nanosleep_error_p50_us")
         rtt = r.counter("pingpong", bench, "injected_rtt_error_p50_us")
-        cold = r.counter("pingpong", bench, "cold_sendto_p50_us")
+        cold = r.counter("pingpong", bench, "injected_sendto_p50_us")
         t.add(f"Injected delay {label}, median error as the UDP client's sendto saw it", fmt(ours, "us", sign=True),
               "nanosleep " + fmt(sleep, "us", sign=True),
-              f"less a sendto after the pause ({fmt(cold, 'us', 1)}); whole RTT: {fmt(rtt, 'us', 1, sign=True)}",
+              f"net of a sendto after such a pause ({fmt(cold, 'us', 1)}); whole RTT: {fmt(rtt, 'us', 1, sign=True)}",
               "median error <= 2 us", None if ours is None else abs(ours) <= 2)
     for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
         bench = f"BM_WakeError/{delay}/"

@@ -6,11 +6,12 @@
 //   udp_rtt_client --port P [--size B]
 //
 // Prints "ready" once its socket is set up, then reads one command a line:
-//   run N [WAIT_NS [sleep|spin]]
+//   run N [WAIT_NS [sleep|spin|hybrid]]
 //                     N round trips to 127.0.0.1:P, one at a time, each
 //                     after the application itself waited WAIT_NS, with
-//                     clock_nanosleep (sleep, the default) or by spinning
-//                     on the clock (spin); prints one line
+//                     clock_nanosleep (sleep, the default), by spinning on
+//                     the clock (spin), or by sleeping until 200 us before
+//                     the end and spinning the rest (hybrid); prints one line
 //                     "rtts R1 ... RN sends S1 ... SN sendtos T1 ... TN"
 //                     in ns: R the round trip (-1: no echo within 1 s), S
 //                     its part until sendto returned (the wait and the
@@ -53,10 +54,18 @@ long option(int argc, char** argv, const char* name, long fallback) {
   return fallback;
 }
 
-void spin_ns(std::int64_t ns) {
-  const std::int64_t deadline = mono_ns() + ns;
-  while (mono_ns() < deadline) {
+void spin_until(std::int64_t deadline_ns) {
+  while (mono_ns() < deadline_ns) {
   }
+}
+
+enum class Wait { kSleep, kSpin, kHybrid };
+
+void wait_for(std::int64_t start_ns, std::int64_t wait_ns, Wait how) {
+  constexpr std::int64_t kHybridSpinNs = 200'000;
+  if (how == Wait::kSleep) return sleep_ns(wait_ns);
+  if (how == Wait::kHybrid) sleep_ns(wait_ns - kHybridSpinNs);
+  spin_until(start_ns + wait_ns);
 }
 
 struct RoundTrip {
@@ -65,14 +74,11 @@ struct RoundTrip {
 
 // One round trip of datagram `seq`.
 RoundTrip round_trip(int fd, const sockaddr_in& server, std::vector<unsigned char>& out,
-                     std::vector<unsigned char>& in, std::uint64_t seq, std::int64_t wait_ns, bool spin) {
+                     std::vector<unsigned char>& in, std::uint64_t seq, std::int64_t wait_ns, Wait how) {
   RoundTrip r;
   std::memcpy(out.data(), &seq, sizeof seq);
   const std::int64_t t0 = mono_ns();
-  if (spin)
-    spin_ns(wait_ns);
-  else
-    sleep_ns(wait_ns);
+  wait_for(t0, wait_ns, how);
   const std::int64_t t1 = mono_ns();
   if (sendto(fd, out.data(), out.size(), 0, reinterpret_cast<const sockaddr*>(&server), sizeof server) < 0)
     return r;
@@ -137,9 +143,11 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       continue;
     }
-    const bool spin = std::strcmp(how, "spin") == 0;
+    const Wait wait_how = std::strcmp(how, "spin") == 0     ? Wait::kSpin
+                          : std::strcmp(how, "hybrid") == 0 ? Wait::kHybrid
+                                                            : Wait::kSleep;
     std::vector<RoundTrip> trips;
-    for (long i = 0; i < count; ++i) trips.push_back(round_trip(fd, server, out, in, ++seq, wait, spin));
+    for (long i = 0; i < count; ++i) trips.push_back(round_trip(fd, server, out, in, ++seq, wait, wait_how));
     reply.assign("rtts");
     for (const RoundTrip& t : trips) append_number(reply, t.rtt_ns);
     reply.append(" sends");
