@@ -10,6 +10,11 @@ namespace faultline::integration {
 namespace {
 
 TEST(Fork, ShouldGiveTheChildItsOwnSegmentWithoutTheParentsFaults) {
+#if defined(__SANITIZE_THREAD__)
+  // TSan does not support starting threads in the child of a multi-threaded
+  // fork (the child's new apply thread), and loses its signals afterwards.
+  GTEST_SKIP() << "fork with threads is not supported under ThreadSanitizer";
+#endif
   EchoServer parent = start_echo("udp_echo", {"--fork-on-stdin"}, testing::SpawnOptions().with_stdin());
   inject(*parent.client, loss_fault("parent-loss", 1'000'000));
   parent.process.write_stdin("fork\n");

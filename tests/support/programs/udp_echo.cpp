@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
       g_child = child;
       return wait_for_child(child);
     }
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the parent the test watches
     std::printf("child %d\n", static_cast<int>(getpid()));
     std::fflush(stdout);
   }

@@ -34,6 +34,10 @@ std::vector<std::string> child_environment(const SpawnOptions& options) {
   // The preload comes before the ASan runtime in the library list.
   env.push_back("ASAN_OPTIONS=verify_asan_link_order=0");
 #endif
+#if defined(__SANITIZE_THREAD__)
+  // A fork child of a preloaded process starts its own apply thread.
+  env.push_back("TSAN_OPTIONS=die_after_fork=0");
+#endif
   for (const std::string& e : options.env) env.push_back(e);
   return env;
 }
