@@ -15,6 +15,7 @@
 // worker), and <worker>_delta_ns = median over rounds of the worker's
 // batch - the unpreloaded worker's batch of the same round.
 #include <benchmark/benchmark.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -60,6 +62,17 @@ int worker() {
   return 0;
 }
 
+// Every worker runs on CPU 0, all threads: workers the scheduler placed
+// on different CPUs would differ by more than what is measured.
+void pin_to_cpu0(pid_t pid) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(0, &set);
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
+    sched_setaffinity(static_cast<pid_t>(std::stol(task.path().filename().string())), sizeof set, &set);
+}
+
 class Worker {
  public:
   Worker(std::string name, Interposer who)
@@ -67,6 +80,7 @@ class Worker {
         who_(who),
         process_(testing::Process::spawn({"/proc/self/exe", "--worker"}, options(who))) {
     if (process_.read_line(10s) != "ready") throw std::runtime_error(name_ + " worker did not start");
+    pin_to_cpu0(process_.pid());
   }
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

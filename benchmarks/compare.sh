@@ -218,18 +218,23 @@ if [ -x "$pg_bindir/pgbench" ] && [ -x "$pg_bindir/postgres" ]; then
     env "$@" taskset -c 0 "$pg_bindir/pgbench" -n -S -c 1 -j 1 -T 1 "$dsn" 2>>"$out/pgbench.log" |
       sed -n 's/^tps = \([0-9.]*\).*/\1/p'
   }
-  none=() ours=()
+  # "control" is a second run without the preload: its ratio to "none"
+  # shows the noise floor. Each round starts with the next of the three.
+  none=() control=() ours=()
   for round in $(seq 1 12); do
-    if [ $((round % 2)) = 1 ]; then
-      none+=("$(tps)")
-      ours+=("$(tps LD_PRELOAD="$preload")")
-    else
-      ours+=("$(tps LD_PRELOAD="$preload")")
-      none+=("$(tps)")
-    fi
+    for i in 0 1 2; do
+      case $(((round + i) % 3)) in
+        0) none+=("$(tps)") ;;
+        1) control+=("$(tps)") ;;
+        2) ours+=("$(tps LD_PRELOAD="$preload")") ;;
+      esac
+    done
   done
-  echo "pgbench_tps_none ${none[*]}" >>"$values"
-  echo "pgbench_tps_faultline ${ours[*]}" >>"$values"
+  {
+    echo "pgbench_tps_none ${none[*]}"
+    echo "pgbench_tps_control ${control[*]}"
+    echo "pgbench_tps_faultline ${ours[*]}"
+  } >>"$values"
   "$root/scripts/pg-temp.sh" stop "$pg_dir" >/dev/null 2>&1 || true
   pg_dir=""
 else
