@@ -24,6 +24,7 @@ Command add_launch(CLI::App& root);
 Command add_ps(CLI::App& root);
 Command add_inject(CLI::App& root);
 Command add_clear(CLI::App& root);
+Command add_db(CLI::App& root);
 
 // -p/-l/-n/--all, shared by every command that addresses targets.
 struct SelectorArgs {

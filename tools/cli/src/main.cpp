@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
       cli::add_ps(app),
       cli::add_inject(app),
       cli::add_clear(app),
+      cli::add_db(app),
   };
   // CLI11 would call an unknown command a missing one; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
