@@ -11,7 +11,7 @@ packages=(
   postgresql-15 postgresql-client-15
   clang libclang-rt-14-dev
   fiu-utils libfiu-dev
-  curl python3 procps iproute2 util-linux
+  curl python3 procps iproute2 util-linux valgrind
 )
 
 missing=()
