@@ -65,11 +65,6 @@ ssize_t egress(int fd, std::size_t len, const sockaddr* dest, socklen_t dest_len
   std::int64_t decided_ns = 0;
   if (mode.faults())
     v = decide_checked(fd, shim::Op::kSend, abi::Direction::kEgress, info, dest, dest_len, len, &decided_ns);
-  if (v.fail_errno != 0) {
-    if (mode.telemetry()) shim::record(send_class(info), shim::now_ns() - t0, 0, v.fail_errno, true);
-    errno = v.fail_errno;
-    return -1;
-  }
   wait_injected(decided_ns, v.wait_ns(), mode);
   if (v.drop && info.datagram != 0) {
     if (mode.telemetry()) shim::record(send_class(info), shim::now_ns() - t0, len, 0, true);
@@ -120,11 +115,6 @@ ssize_t ingress(int fd, int flags, Receive&& receive) {
       v = decide_checked(fd, shim::Op::kRecv, abi::Direction::kIngress, call, src_addr, src_len,
                          static_cast<std::size_t>(r), &decided_ns);
       faulted = faulted || !v.pass();
-    }
-    if (v.fail_errno != 0) {
-      if (mode.telemetry()) shim::record(recv_class(info), shim::now_ns() - t0, 0, v.fail_errno, true);
-      errno = v.fail_errno;
-      return -1;
     }
     if (v.drop && info.datagram != 0) {
       if (!nonblocking(fd, flags)) continue;  // the program is still waiting for a datagram

@@ -142,7 +142,6 @@ void merge(Verdict& into, const Verdict& e) noexcept {
   into.delay_ns += e.delay_ns;
   into.stall_ns = std::max(into.stall_ns, e.stall_ns);
   into.drop = into.drop || e.drop;
-  if (into.fail_errno == 0) into.fail_errno = e.fail_errno;
   into.fired += e.fired;
 }
 

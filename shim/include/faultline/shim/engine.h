@@ -32,14 +32,13 @@ inline constexpr std::int64_t kDefaultRtoNs = 200'000'000;
 enum class Op : std::uint8_t { kConnect, kAccept, kSend, kRecv };
 
 // What the faults that fired want done with one call. Several faults may
-// fire on one call: delays add up, the longest stall wins, a drop or a
-// failure applies once.
+// fire on one call: delays add up, the longest stall wins, a drop applies
+// once. Later fault kinds (errno, slice, refuse) add their fields here.
 struct Verdict {
-  std::int64_t delay_ns = 0;    // latency: wait before an egress call, after an ingress one
-  std::int64_t stall_ns = 0;    // stream loss: retransmission stall, waited like delay_ns
-  std::int32_t fail_errno = 0;  // fail the call with this errno (no fault kind sets it yet)
-  bool drop = false;            // datagram lost: egress reported sent, ingress consumed
-  std::uint32_t fired = 0;      // how many faults changed the call
+  std::int64_t delay_ns = 0;  // latency: wait before an egress call, after an ingress one
+  std::int64_t stall_ns = 0;  // stream loss: retransmission stall, waited like delay_ns
+  bool drop = false;          // datagram lost: egress reported sent, ingress consumed
+  std::uint32_t fired = 0;    // how many faults changed the call
 
   bool pass() const noexcept { return fired == 0; }
   std::int64_t wait_ns() const noexcept { return delay_ns + stall_ns; }
