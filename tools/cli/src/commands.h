@@ -25,6 +25,10 @@ Command add_ps(CLI::App& root);
 Command add_inject(CLI::App& root);
 Command add_clear(CLI::App& root);
 Command add_db(CLI::App& root);
+Command add_kill(CLI::App& root);
+Command add_pause(CLI::App& root);
+Command add_telemetry(CLI::App& root);
+Command add_stats(CLI::App& root);
 
 // -p/-l/-n/--all, shared by every command that addresses targets.
 struct SelectorArgs {

@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
       cli::add_inject(app),
       cli::add_clear(app),
       cli::add_db(app),
+      cli::add_kill(app),
+      cli::add_pause(app),
+      cli::add_telemetry(app),
+      cli::add_stats(app),
   };
   // CLI11 would call an unknown command a missing one; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
