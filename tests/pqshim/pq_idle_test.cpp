@@ -3,11 +3,13 @@
 // before. With telemetry on, connects, queries and round trips are timed.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "faultline/testing/process.h"
+#include "faultline/testing/targets.h"
 #include "postgres_server.h"
 #include "pqshim_support.h"
 
@@ -69,6 +71,47 @@ TEST(PqWithoutLibpq, ShouldLeaveProgramsWithoutLibpqUnaffected) {
   const testing::RunResult sh = testing::run({"/bin/sh", "-c", "echo $((6 * 7)) && exit 3"}, 10s);
   EXPECT_TRUE(testing::exited_with(sh.status, 3));
   EXPECT_EQ(sh.output, "42\n");
+}
+
+// Python's ctypes loads libpq privately (RTLD_LOCAL): the preload's wrappers,
+// reached by libpq's own internal calls, must still find the real functions.
+constexpr const char* kCtypesClient = R"(
+import ctypes, os, sys
+pq = ctypes.CDLL("libpq.so.5")
+pq.PQconnectdb.restype = ctypes.c_void_p
+pq.PQexec.restype = ctypes.c_void_p
+pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+pq.PQgetvalue.restype = ctypes.c_char_p
+pq.PQgetvalue.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+pq.PQresultErrorField.restype = ctypes.c_char_p
+pq.PQresultErrorField.argtypes = [ctypes.c_void_p, ctypes.c_int]
+pq.PQstatus.argtypes = [ctypes.c_void_p]
+pq.PQresultStatus.argtypes = [ctypes.c_void_p]
+conn = pq.PQconnectdb(sys.argv[1].encode())
+print("status", pq.PQstatus(conn), flush=True)
+for line in sys.stdin:
+    r = pq.PQexec(conn, line.strip().encode())
+    if pq.PQresultStatus(r) == 2:
+        print("value", pq.PQgetvalue(r, 0, 0).decode(), flush=True)
+    else:
+        print("sqlstate", (pq.PQresultErrorField(r, ord("C")) or b"-").decode(), flush=True)
+)";
+
+TEST_F(PqIdleTest, ShouldServeAProgramThatLoadsLibpqPrivately) {
+  testing::Process py = testing::Process::spawn({"/usr/bin/python3", "-c", kCtypesClient, dsn()},
+                                                testing::SpawnOptions().with_stdin());
+  EXPECT_EQ(py.read_line(30s).value_or("<none>"), "status 0");
+  py.write_stdin("SELECT 41 + 1\n");
+  EXPECT_EQ(py.read_line(30s).value_or("<none>"), "value 42");
+  std::string reason;
+  std::optional<cp::Client> control = testing::wait_for_segment(py.pid(), 5s, &reason);
+  ASSERT_TRUE(control.has_value()) << reason;
+  abi::FaultSpec f = pq_fault("ctypes", abi::FaultKind::kPqError);
+  std::strncpy(f.sqlstate, "40001", sizeof f.sqlstate - 1);
+  expect_injected(*control, f);
+  // ctypes calls libpq's PQexec itself; its inner PQsendQuery reaches the wrapper.
+  py.write_stdin("SELECT 1\n");
+  EXPECT_EQ(py.read_line(30s).value_or("<none>"), "sqlstate 40001");
 }
 
 TEST_F(PqIdleTest, ShouldTimeConnectsQueriesAndRoundTrips) {

@@ -1,4 +1,4 @@
-#include "pq_statements.h"
+#include "pq_tables.h"
 
 #include <cstdlib>
 #include <cstring>
