@@ -35,7 +35,7 @@ struct alignas(Rng) RawRng {
   unsigned char bytes[sizeof(Rng)];
 };
 static_assert(std::is_trivially_destructible_v<Rng>);
-constinit thread_local RawRng t_pct[abi::kMaxFaults] __attribute__((tls_model("initial-exec")));
+constinit thread_local RawRng t_pct[abi::kMaxFaults] __attribute__((tls_model("initial-exec"))) = {};
 constinit thread_local std::uint64_t t_pct_generation[abi::kMaxFaults]
     __attribute__((tls_model("initial-exec")));
 constinit thread_local std::uint32_t t_ordinal __attribute__((tls_model("initial-exec"))) = 0;
