@@ -11,6 +11,9 @@
 // idle/none and armed/none (SPEC: libpq idle >= 99%).
 //
 // The clients are this binary re-executed with --client DSN.
+//
+// BM_DecidePq times the decision alone, in-process, with a --sql fault armed
+// for another statement.
 #include <benchmark/benchmark.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -29,6 +32,8 @@
 #include <vector>
 
 #include "faultline/controlplane/client.h"
+#include "faultline/shim/plan_manager.h"
+#include "faultline/shim/pq_engine.h"
 #include "faultline/testing/process.h"
 #include "faultline/testing/targets.h"
 
@@ -182,6 +187,46 @@ void BM_SelectOneLoop(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(queries) * 3);
 }
 BENCHMARK(BM_SelectOneLoop)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(3.0);
+
+// The decision alone, in-process: what one libpq statement pays in the
+// wrapper when a pq fault with --sql is armed for another statement (the
+// pattern searched, no match), against the same with no fault armed.
+faultline::cp::ApplyResult arm(faultline::shim::PlanManager& m, const char* pattern) {
+  faultline::abi::Command c{};
+  c.seq = 1;
+  c.op = static_cast<std::uint16_t>(faultline::abi::CommandOp::kInject);
+  faultline::abi::FaultSpec& f = c.fault;
+  std::strncpy(f.id, "other", sizeof f.id - 1);
+  f.kind = static_cast<std::uint16_t>(faultline::abi::FaultKind::kPqError);
+  f.pct_ppm = 1'000'000;
+  f.for_ns = 3600LL * 1'000'000'000;
+  f.seed = 1;
+  std::strncpy(f.sqlstate, "40001", sizeof f.sqlstate - 1);
+  std::strncpy(f.match.sql_regex, pattern, sizeof f.match.sql_regex - 1);
+  return m.apply(c, mono_ns());
+}
+
+void BM_DecidePq(benchmark::State& state, const char* pattern, const char* sql) {
+  faultline::shim::PlanManager manager;
+  if (pattern != nullptr && !arm(manager, pattern).applied) {
+    state.SkipWithError("cannot arm the fault");
+    return;
+  }
+  faultline::shim::PqCall call;
+  call.sql = sql;
+  call.sql_known = true;
+  call.db = "trading";
+  for (auto _ : state) {
+    faultline::shim::PqVerdict v = faultline::shim::decide_pq(call);
+    benchmark::DoNotOptimize(v);
+  }
+}
+BENCHMARK_CAPTURE(BM_DecidePq, nothing_armed, nullptr, "SELECT 1");
+BENCHMARK_CAPTURE(BM_DecidePq, other_statement_select1, "^INSERT", "SELECT 1");
+BENCHMARK_CAPTURE(
+    BM_DecidePq, other_statement_200B, "INSERT INTO trades",
+    "SELECT t.id, t.symbol, t.side, t.qty, t.price, t.created_at FROM trades t WHERE t.symbol = $1 "
+    "AND t.created_at > now() - interval '5 minutes' ORDER BY t.created_at DESC LIMIT 100");
 
 }  // namespace
 
