@@ -16,10 +16,6 @@ namespace faultline::experiment {
 
 namespace {
 
-[[noreturn]] void exit_with(int code) {
-  throw CLI::RuntimeError(code);
-}
-
 void error_line(const std::string& text) {
   std::fprintf(stderr, "faultline: %s\n", text.c_str());
   std::fflush(stderr);
@@ -30,19 +26,30 @@ std::string extension(const std::string& path) {
   return dot == std::string::npos ? "" : path.substr(dot);
 }
 
+// Anything unexpected is one line and "could not run", never a crash of the CLI.
+template <class F, class A>
+int guarded(F f, const A& args) {
+  try {
+    return f(args);
+  } catch (const std::exception& e) {
+    error_line(std::string("internal error: ") + e.what());
+    return kExitCouldNotRun;
+  }
+}
+
 struct RunArgs {
   std::string experiment, journal, junit, report, svg;
   std::vector<std::string> vars;
   bool quiet = false, no_progress = false, check = false;
 };
 
-void run_command(const RunArgs& a) {
+int run_command(const RunArgs& a) {
   Vars vars;
   for (const auto& v : a.vars) {
     const auto eq = v.find('=');
     if (eq == std::string::npos || eq == 0) {
       error_line("--var '" + v + "': expected KEY=VALUE");
-      exit_with(kExitCouldNotRun);
+      return kExitCouldNotRun;
     }
     vars[v.substr(0, eq)] = v.substr(eq + 1);
   }
@@ -51,13 +58,13 @@ void run_command(const RunArgs& a) {
     experiment = load_experiment(a.experiment, vars);
   } catch (const LoadError& e) {
     error_line(e.what());
-    exit_with(kExitCouldNotRun);
+    return kExitCouldNotRun;
   }
   if (a.check) {
     std::printf("%s: valid (%zu steady-state probe(s), %zu method activity(ies), %zu rollback(s))\n",
                 a.experiment.c_str(), experiment.hypothesis.size(), experiment.method.size(),
                 experiment.rollbacks.size());
-    return;
+    return 0;
   }
   RunOptions options;
   options.quiet = a.quiet;
@@ -81,12 +88,12 @@ void run_command(const RunArgs& a) {
           extension(a.report) == ".svg" ? timeline_svg(result.journal) : summary_text(result.journal));
   std::fputs(summary_text(result.journal).c_str(), stdout);
   std::fflush(stdout);
-  if (code != 0) exit_with(code);
+  return code;
 }
 
 }  // namespace
 
-CLI::App* add_run_command(CLI::App& app) {
+Subcommand add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run",
                                      "Run a Chaos Toolkit experiment (JSON or YAML) with continuous "
@@ -101,11 +108,10 @@ CLI::App* add_run_command(CLI::App& app) {
   cmd->add_flag("--check", args->check, "validate the experiment and exit");
   cmd->add_flag("-q,--quiet", args->quiet, "no log or progress on stderr");
   cmd->add_flag("--no-progress", args->no_progress, "no progress line");
-  cmd->callback([args] { run_command(*args); });
-  return cmd;
+  return {cmd, [args] { return guarded(run_command, *args); }};
 }
 
-CLI::App* add_schedule_command(CLI::App& app) {
+Subcommand add_schedule_command(CLI::App& app) {
   struct Args {
     std::string file, history, now;
     bool once = false, quiet = false;
@@ -121,36 +127,33 @@ CLI::App* add_schedule_command(CLI::App& app) {
   cmd->add_flag("--once", args->once, "run what is due now and exit");
   cmd->add_option("--now", args->now, "with --once: the local time to act at, e.g. 2026-12-07T02:00");
   cmd->add_flag("-q,--quiet", args->quiet, "no log on stderr");
-  cmd->callback([args] {
-    ScheduleOptions options;
-    options.history = args->history;
-    options.once = args->once;
-    options.quiet = args->quiet;
-    if (!args->now.empty()) {
-      options.now = parse_civil_minute(args->now);
-      if (!options.now) {
-        error_line("--now '" + args->now + "': expected a local time like 2026-12-07T02:00");
-        exit_with(kExitCouldNotRun);
-      }
-      if (!args->once) {
-        error_line("--now needs --once");
-        exit_with(kExitCouldNotRun);
-      }
-    }
-    int code = 0;
-    try {
-      const Schedule schedule = load_schedule(args->file);
-      code = run_schedule(schedule, options);
-    } catch (const std::exception& e) {
-      error_line(e.what());
-      exit_with(kExitCouldNotRun);
-    }
-    if (code != 0) exit_with(code);
-  });
-  return cmd;
+  return {cmd, [args] {
+            ScheduleOptions options;
+            options.history = args->history;
+            options.once = args->once;
+            options.quiet = args->quiet;
+            if (!args->now.empty()) {
+              options.now = parse_civil_minute(args->now);
+              if (!options.now) {
+                error_line("--now '" + args->now + "': expected a local time like 2026-12-07T02:00");
+                return kExitCouldNotRun;
+              }
+              if (!args->once) {
+                error_line("--now needs --once");
+                return kExitCouldNotRun;
+              }
+            }
+            try {
+              const Schedule schedule = load_schedule(args->file);
+              return run_schedule(schedule, options);
+            } catch (const std::exception& e) {
+              error_line(e.what());
+              return kExitCouldNotRun;
+            }
+          }};
 }
 
-CLI::App* add_report_command(CLI::App& app) {
+Subcommand add_report_command(CLI::App& app) {
   struct Args {
     std::vector<std::string> inputs;
     std::string svg;
@@ -162,30 +165,30 @@ CLI::App* add_report_command(CLI::App& app) {
   cmd->add_option("journals", args->inputs, "journal files or history folders")->required();
   cmd->add_option("--svg", args->svg, "write an SVG chart here");
   cmd->add_flag("--json", args->json, "print the aggregate as JSON");
-  cmd->callback([args] {
-    std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
-    std::vector<std::string> warnings;
-    const auto journals = load_journals(inputs, &warnings);
-    for (const auto& w : warnings) error_line("skipped " + w);
-    if (journals.empty()) {
-      error_line("no journal to report on");
-      exit_with(kExitCouldNotRun);
-    }
-    const auto aggregate = aggregate_journals(journals);
-    if (args->json)
-      std::cout << aggregate.dump(2) << "\n";
-    else
-      std::cout << report_table(aggregate);
-    if (!args->svg.empty()) {
-      try {
-        write_text_file(args->svg, report_svg(aggregate));
-      } catch (const std::exception& e) {
-        error_line(e.what());
-        exit_with(kExitCouldNotRun);
-      }
-    }
-  });
-  return cmd;
+  return {cmd, [args] {
+            std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
+            std::vector<std::string> warnings;
+            const auto journals = load_journals(inputs, &warnings);
+            for (const auto& w : warnings) error_line("skipped " + w);
+            if (journals.empty()) {
+              error_line("no journal to report on");
+              return kExitCouldNotRun;
+            }
+            const auto aggregate = aggregate_journals(journals);
+            if (args->json)
+              std::cout << aggregate.dump(2) << "\n";
+            else
+              std::cout << report_table(aggregate);
+            if (!args->svg.empty()) {
+              try {
+                write_text_file(args->svg, report_svg(aggregate));
+              } catch (const std::exception& e) {
+                error_line(e.what());
+                return kExitCouldNotRun;
+              }
+            }
+            return 0;
+          }};
 }
 
 }  // namespace faultline::experiment
