@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "demo_processes.h"
 #include "faultline/demo/http_server_thread.h"
@@ -28,6 +29,7 @@ class FakeReplica {
         last_order_ = request.body;
       }
       ++orders_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(answer_after_ms.load()));
       response.status = order_status.load();
       response.set_content(R"({"trade_id":1})", "application/json");
     });
@@ -45,7 +47,7 @@ class FakeReplica {
     return last_order_;
   }
 
-  std::atomic<int> order_status{201}, health_status{200};
+  std::atomic<int> order_status{201}, health_status{200}, answer_after_ms{0};
 
  private:
   httplib::Server server_;
@@ -61,7 +63,8 @@ Endpoint nobody_listening() {
 
 class Gateway {
  public:
-  explicit Gateway(std::vector<Endpoint> replicas) : router_(std::move(replicas), RouterTimeouts{}) {
+  explicit Gateway(std::vector<Endpoint> replicas, RouterTimeouts timeouts = {})
+      : router_(std::move(replicas), timeouts) {
     register_gateway_api(server_, router_);
     thread_ = std::make_unique<HttpServerThread>(server_, Endpoint{"127.0.0.1", 0}, 4);
   }
@@ -110,6 +113,20 @@ TEST(OrderGateway, ShouldAnswer503NamingEveryAttemptWhenNoReplicaTakesTheOrder) 
   const auto answer = http_post(gateway.port(), "/api/orders", kOrder);
   ASSERT_EQ(answer->status, 503);
   EXPECT_EQ(answer->body["attempts"].size(), 2u) << answer->body.dump();
+}
+
+TEST(OrderGateway, ShouldGiveUpWhenTheResponseTimeoutIsSpentOverAllAttempts) {
+  FakeReplica slow[3];
+  RouterTimeouts timeouts;
+  timeouts.response = std::chrono::milliseconds(500);
+  for (auto& replica : slow) {
+    replica.order_status = 503;
+    replica.answer_after_ms = 300;
+  }
+  Gateway gateway({slow[0].endpoint(), slow[1].endpoint(), slow[2].endpoint()}, timeouts);
+  EXPECT_EQ(http_post(gateway.port(), "/api/orders", kOrder)->status, 503);
+  // Two 300 ms attempts spend the 500 ms: the third replica is never asked.
+  EXPECT_LE(slow[0].orders() + slow[1].orders() + slow[2].orders(), 2);
 }
 
 TEST(OrderGateway, ShouldAssignAClientOrderIdOnlyWhenTheOrderHasNone) {

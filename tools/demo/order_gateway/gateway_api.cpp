@@ -10,6 +10,9 @@
 namespace faultline::demo {
 namespace {
 
+// Per replica on the status page: a hung replica shows as such quickly.
+constexpr std::chrono::milliseconds kReplicaStatusTimeout{1000};
+
 void reply(httplib::Response& response, int status, const nlohmann::json& body) {
   response.status = status;
   response.set_content(body.dump(), "application/json");
@@ -52,7 +55,7 @@ void register_gateway_api(httplib::Server& server, ReplicaRouter& router) {
   server.Get("/api/replicas", [&router](const httplib::Request&, httplib::Response& response) {
     nlohmann::json replicas = nlohmann::json::array();
     for (const Endpoint& replica : router.replicas()) {
-      const RoutedResponse answer = router.ask(replica, "GET", "/api/health", "");
+      const RoutedResponse answer = router.ask(replica, "GET", "/api/health", "", kReplicaStatusTimeout);
       nlohmann::json entry = {{"replica", replica.to_string()}, {"healthy", answer.status == 200}};
       if (answer.status != 0) entry["status"] = answer.status;
       if (!answer.failures.empty()) entry["error"] = answer.failures.front();

@@ -3,8 +3,8 @@
 // replicated order entry (the seed's `http://order-service` Kubernetes
 // Service). A replica that cannot be reached, drops the connection or
 // answers 5xx is skipped and the next one tried; each replica at most once
-// per request. Retrying after a dropped connection is safe because orders
-// carry a client_order_id that the order service fills at most once.
+// per request, and all attempts within one response timeout. Retrying after a dropped connection is safe
+// because orders carry a client_order_id that the order service fills at most once.
 //
 // Each attempt opens its own connection: a pooled keep-alive connection to a
 // replica that was killed would fail the next request on it for nothing.
@@ -21,8 +21,9 @@ namespace faultline::demo {
 
 struct RouterTimeouts {
   std::chrono::milliseconds connect{250};
-  // Longer than an order service's database retry budget, so a slow but
-  // working replica is not abandoned mid-order.
+  // How long one request may take over all its attempts: a client gets an
+  // answer (503 at worst) within it. As long as an order service's database
+  // budget, so a slow but working replica is not abandoned mid-order.
   std::chrono::milliseconds response{5000};
 };
 
@@ -41,9 +42,9 @@ class ReplicaRouter {
   // method is "GET" or "POST"; `body` is sent as application/json.
   RoutedResponse route(const std::string& method, const std::string& path, const std::string& body);
 
-  // Asks one replica only (for per-replica status pages).
+  // Asks one replica only, waiting at most `timeout` for its answer.
   RoutedResponse ask(const Endpoint& replica, const std::string& method, const std::string& path,
-                     const std::string& body) const;
+                     const std::string& body, std::chrono::milliseconds timeout) const;
 
   const std::vector<Endpoint>& replicas() const { return replicas_; }
 
