@@ -3,18 +3,17 @@
 // database) when stopped, interrupted while starting, or done with its
 // command.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 
 #include "demo_processes.h"
 #include "faultline/testing/process.h"
+#include "stack_workspace.h"
 
 namespace faultline::demo {
 namespace {
@@ -24,25 +23,6 @@ using faultline::testing::Process;
 using faultline::testing::SpawnOptions;
 using namespace faultline::demo::testing;
 namespace fs = std::filesystem;
-
-// Ports the stack takes from its base (see stack.sh).
-std::vector<std::uint16_t> stack_tcp_ports(std::uint16_t base) {
-  return {base, static_cast<std::uint16_t>(base + 80), static_cast<std::uint16_t>(base + 81),
-          static_cast<std::uint16_t>(base + 82), static_cast<std::uint16_t>(base + 83)};
-}
-
-// A base whose ports are free, below PostgreSQL's (pg-temp.sh: 20000+) and
-// the kernel's ephemeral ranges.
-std::uint16_t free_port_base() {
-  std::mt19937 random(static_cast<unsigned>(getpid()));
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const auto base = static_cast<std::uint16_t>(10000 + random() % 9000);
-    bool all_free = true;
-    for (const auto port : stack_tcp_ports(base)) all_free = all_free && tcp_port_free(port);
-    if (all_free) return base;
-  }
-  return 0;
-}
 
 // Every process whose parent chain leads to `root`, from /proc.
 std::set<pid_t> descendants(pid_t root) {
@@ -88,75 +68,37 @@ std::map<std::string, std::string> read_stack_env(const fs::path& file) {
 
 class DemoStack : public ::testing::Test {
  protected:
-  void SetUp() override {
-    base_ = free_port_base();
-    ASSERT_NE(base_, 0) << "no free port range for the stack";
-    char pattern[] = "/tmp/faultline-demo-stack-test.XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    work_ = pattern;
-    chmod(work_.c_str(), 0755);  // the database's own user must reach its folder
-    fs::create_directories(work_ / "pg");
-    chmod((work_ / "pg").c_str(), 0755);
-  }
-
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(work_, ignored);
-  }
-
-  Process start(const std::vector<std::string>& command = {}) {
-    std::vector<std::string> argv = {"/bin/bash", std::string(FAULTLINE_SOURCE_DIR) + "/tools/demo/stack.sh",
-                                     FAULTLINE_BUILD_DIR, (work_ / "out").string()};
-    if (!command.empty()) {
-      argv.push_back("--");
-      argv.insert(argv.end(), command.begin(), command.end());
-    }
-    return Process::spawn(argv, SpawnOptions()
-                                    .without_preload()
-                                    .with_env("FAULTLINE_DEMO_PORT_BASE=" + std::to_string(base_))
-                                    .with_env("FAULTLINE_DEMO_PG_PARENT=" + (work_ / "pg").string())
-                                    .with_env("FAULTLINE_DEMO_FEED_RATE=500"));
-  }
-
-  // Reads stdout until the ready line; false if the stack exited or took too long.
-  static bool wait_ready(Process& stack) {
-    while (const auto line = stack.read_line(120s)) {
-      if (line->rfind("stack: ready", 0) == 0) return true;
-    }
-    return false;
-  }
-
   // Checks, then removes what survived so a failing run leaves no orphans.
   void expect_nothing_left(const std::set<pid_t>& processes) {
     for (const pid_t pid : processes) {
       EXPECT_TRUE(process_gone(pid)) << "process " << pid << " survived the stack";
       if (!process_gone(pid)) kill(pid, SIGKILL);
     }
-    for (const auto port : stack_tcp_ports(base_))
+    for (const auto port : workspace_.tcp_ports())
       EXPECT_TRUE(tcp_port_free(port)) << "port " << port << " still taken";
-    EXPECT_TRUE(fs::is_empty(work_ / "pg")) << "the temporary database folder was not removed";
-    EXPECT_FALSE(fs::exists(work_ / "out" / "stack.env"));
+    EXPECT_TRUE(fs::is_empty(workspace_.database_parent()))
+        << "the temporary database folder was not removed";
+    EXPECT_FALSE(fs::exists(workspace_.out_dir() / "stack.env"));
   }
 
-  std::uint16_t base_ = 0;
-  fs::path work_;
+  StackWorkspace workspace_;
 };
 
 TEST_F(DemoStack, ShouldServeMarketDataAndOrdersThenLeaveNothingBehindOnSigterm) {
-  Process stack = start();
-  ASSERT_TRUE(wait_ready(stack)) << "the stack did not come up; logs in " << (work_ / "out" / "logs");
-  const auto env = read_stack_env(work_ / "out" / "stack.env");
+  Process stack = workspace_.start();
+  ASSERT_TRUE(wait_until_stack_ready(stack)) << "the stack did not come up; logs in " << workspace_.out_dir();
+  const auto env = read_stack_env(workspace_.out_dir() / "stack.env");
   ASSERT_TRUE(env.count("FAULTLINE_DEMO_PG_DIR"));
 
-  const auto latest = http_get(base_, "/api/market-data/latest");
+  const auto latest = http_get(workspace_.market_data_port(), "/api/market-data/latest");
   ASSERT_TRUE(latest);
   EXPECT_EQ(latest->status, 200);
   EXPECT_LT(latest->body["age_ms"].get<double>(), 5000.0);
-  const auto order = http_post(static_cast<std::uint16_t>(base_ + 80), "/api/orders",
+  const auto order = http_post(workspace_.gateway_port(), "/api/orders",
                                R"({"symbol":"AAPL","side":"buy","qty":100,"price":187.25})");
   ASSERT_TRUE(order);
   EXPECT_EQ(order->status, 201) << order->body.dump();
-  const auto replicas = http_get(static_cast<std::uint16_t>(base_ + 80), "/api/replicas");
+  const auto replicas = http_get(workspace_.gateway_port(), "/api/replicas");
   ASSERT_EQ(replicas->body["replicas"].size(), 3u);
   for (const auto& replica : replicas->body["replicas"])
     EXPECT_EQ(replica["healthy"], true) << replica.dump();
@@ -174,9 +116,9 @@ TEST_F(DemoStack, ShouldServeMarketDataAndOrdersThenLeaveNothingBehindOnSigterm)
 }
 
 TEST_F(DemoStack, ShouldCleanUpWhenInterruptedWhileStarting) {
-  Process stack = start();
+  Process stack = workspace_.start();
   // Interrupt once the database is up and the services are being launched.
-  ASSERT_TRUE(eventually([&] { return fs::exists(work_ / "out" / "logs" / "market_data.log"); }, 60s));
+  ASSERT_TRUE(eventually([&] { return fs::exists(workspace_.out_dir() / "logs" / "market_data.log"); }, 60s));
   const std::set<pid_t> processes = descendants(stack.pid());
   const int status = stack.kill_and_reap(SIGINT, 60s);
   EXPECT_TRUE(WIFEXITED(status)) << "the stack must clean up and exit, not die of the signal";
@@ -184,11 +126,11 @@ TEST_F(DemoStack, ShouldCleanUpWhenInterruptedWhileStarting) {
 }
 
 TEST_F(DemoStack, ShouldRunACommandAgainstTheStackAndExitWithItsStatus) {
-  Process stack = start({"/bin/sh", "-c", "test -n \"$FAULTLINE_DEMO_DSN\" && exit 3"});
+  Process stack = workspace_.start({"/bin/sh", "-c", "test -n \"$FAULTLINE_DEMO_DSN\" && exit 3"});
   const auto status = stack.wait(120s);
   ASSERT_TRUE(status) << "the stack did not finish";
   EXPECT_TRUE(faultline::testing::exited_with(*status, 3));
-  EXPECT_TRUE(fs::is_empty(work_ / "pg"));
+  EXPECT_TRUE(fs::is_empty(workspace_.database_parent()));
 }
 
 }  // namespace

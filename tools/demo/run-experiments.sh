@@ -5,22 +5,31 @@
 # prints a table of the results. Exit 0 when every experiment ended as the
 # stack's design implies (the seed's hold, the variants deviate), else 1.
 #
-#   run-experiments.sh OUT_DIR [--full] [NAME...]
+#   run-experiments.sh OUT_DIR [--full] [--var KEY=VALUE]... [NAME...]
 #
 # --full runs the seed's experiments with the seed's durations (minutes)
-# instead of the demo's; NAMEs pick experiments (default: all six).
+# instead of the demo's; --var overrides a configuration value of every
+# experiment run (shorter runs in tests); NAMEs pick experiments (default:
+# all six).
 set -euo pipefail
 
 demo_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-out_dir=${1:?usage: run-experiments.sh OUT_DIR [--full] [NAME...]}
+out_dir=${1:?usage: run-experiments.sh OUT_DIR [--full] [--var KEY=VALUE]... [NAME...]}
 shift
 full=0
 names=()
-for arg in "$@"; do
-  case "$arg" in
+overrides=()
+while [ $# -gt 0 ]; do
+  case "$1" in
     --full) full=1 ;;
-    *) names+=("$arg") ;;
+    --var)
+      [ $# -ge 2 ] || { echo "run-experiments: --var needs KEY=VALUE" >&2; exit 2; }
+      overrides+=(--var "$2")
+      shift
+      ;;
+    *) names+=("$1") ;;
   esac
+  shift
 done
 
 # name, the result the stack's design implies, the seed's durations
@@ -66,7 +75,7 @@ for entry in "${plan[@]}"; do
   echo
   echo "==> $name (the stack's design implies: hypothesis $expected)"
   status=0
-  "${runner[@]}" "$demo_dir/experiments/$name.json" "${vars[@]}" --no-progress \
+  "${runner[@]}" "$demo_dir/experiments/$name.json" "${vars[@]}" "${overrides[@]}" --no-progress \
     --journal "$out_dir/$name.journal.json" --junit "$out_dir/$name.junit.xml" --svg "$out_dir/$name.svg" \
     >"$out_dir/$name.summary.txt" || status=$?
   cat "$out_dir/$name.summary.txt"
