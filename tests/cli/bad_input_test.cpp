@@ -136,8 +136,11 @@ TEST_F(BadInput, ShouldReportAProgramLaunchCannotRun) {
 TEST_F(BadInput, ShouldNameAnUnknownCommand) {
   const CliResult r = run_cli({"injekt"});
   EXPECT_TRUE(fails_with_one_line(r, 2));
-  EXPECT_EQ(failure_line(r),
-            "faultline: unknown command 'injekt': expected one of launch, ps, inject, clear");
+  // The list grows with the CLI; what is pinned is the input named and the
+  // commands offered in their table order.
+  EXPECT_EQ(failure_line(r).rfind("faultline: unknown command 'injekt': expected one of launch, ps, inject, clear", 0),
+            0u)
+      << r.err;
 }
 
 }  // namespace

@@ -5,10 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "faultline/shim/clock.h"
 #include "faultline/shim/engine.h"
@@ -184,6 +188,36 @@ TEST_F(PqEngineTest, ShouldReusePatternStorageAcrossManyArmings) {
     clear("cycle");
   }
   EXPECT_TRUE(decide_pq(statement("SELECT 1")).pass());
+}
+
+TEST_F(PqEngineTest, ShouldNeverMatchWithAnotherFaultsPatternWhileFaultsChange) {
+  // Readers decide on "SELECT 7" while the apply side keeps arming and
+  // clearing two faults whose patterns share the holders: the one for
+  // "SELECT 8" (40P01) must never fire on it.
+  std::atomic<bool> stop{false};
+  std::atomic<long> wrong{0}, fired{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        const PqVerdict v = decide_pq(statement("SELECT 7"));
+        if (v.error && std::strcmp(v.sqlstate, "40001") != 0) wrong.fetch_add(1);
+        if (v.error) fired.fetch_add(1);
+      }
+    });
+  }
+  abi::FaultSpec seven = with_sql(pq_fault("seven", abi::FaultKind::kPqError), "^SELECT 7$");
+  abi::FaultSpec eight = with_sql(pq_fault("eight", abi::FaultKind::kPqError), "^SELECT 8$");
+  std::strcpy(eight.sqlstate, "40P01");
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE(arm(i % 2 == 0 ? seven : eight).applied) << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    clear(i % 2 == 0 ? "seven" : "eight");
+  }
+  stop = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GT(fired.load(), 0);
 }
 
 TEST_F(PqEngineTest, ShouldNotActOnSocketCalls) {

@@ -29,6 +29,12 @@ std::string normalize_key(std::string key) {
   return key;
 }
 
+// A string member, or `fallback` when it is absent or not a string.
+std::string text_of(const Json& object, const char* key, const std::string& fallback = "") {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 Json value_from_var(const std::string& text) {
   char* end = nullptr;
   const double number = std::strtod(text.c_str(), &end);
@@ -132,7 +138,7 @@ class Loader {
           config_[key] = value;
           continue;
         }
-        const std::string type = value.value("type", "");
+        const std::string type = text_of(value, "type", value.contains("type") ? value["type"].dump() : "");
         if (type != "env")
           doc_.fail(kat, "configuration '" + key + "': type '" + type +
                              "' is not supported (expected a value or {type: env, key: NAME})");
@@ -140,7 +146,7 @@ class Loader {
           doc_.fail(kat, "configuration '" + key + "': env entry without 'key' (the environment variable)");
         const std::string var = value["key"].get<std::string>();
         if (const char* env = std::getenv(var.c_str())) {
-          const std::string kind = value.value("env_var_type", "str");
+          const std::string kind = text_of(value, "env_var_type", "str");
           config_[key] = kind == "str" ? Json(std::string(env)) : value_from_var(env);
         } else if (value.contains("default")) {
           config_[key] = value["default"];
@@ -162,7 +168,7 @@ class Loader {
       for (const auto& [key, value] : entries.items()) {
         if (!value.is_object()) {
           secrets_[key] = value;
-        } else if (value.value("type", "") == "env" && value.contains("key") && value["key"].is_string()) {
+        } else if (text_of(value, "type") == "env" && value.contains("key") && value["key"].is_string()) {
           if (const char* env = std::getenv(value["key"].get<std::string>().c_str())) secrets_[key] = env;
         }
       }
@@ -300,7 +306,7 @@ class Loader {
       Json tolerance = substitute((*node)["tolerance"], tat);
       if (const auto problem = validate_tolerance(tolerance))
         doc_.fail(tat, where + " ('" + a.name + "'): " + *problem);
-      if (tolerance.is_object() && tolerance.value("type", "") == "probe") {
+      if (tolerance.is_object() && text_of(tolerance, "type") == "probe") {
         if (role == Role::kToleranceProbe)
           doc_.fail(tat,
                     where + " ('" + a.name + "'): a probe tolerance cannot itself use a probe tolerance");

@@ -144,6 +144,9 @@ std::optional<ProviderProblem> validate_faultline_provider(const Json& provider)
     }
   }
   if (f == "telemetry") {
+    for (const char* key : {"metric", "unit"})
+      if (provider.contains(key) && !provider[key].is_string())
+        return ProviderProblem{key, std::string("telemetry '") + key + "' must be a string"};
     const std::string metric = provider.value("metric", "p99");
     if (kMetrics.count(metric) == 0)
       return ProviderProblem{

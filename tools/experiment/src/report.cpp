@@ -75,10 +75,22 @@ std::vector<Json> load_journals(const std::vector<std::filesystem::path>& inputs
     }
     try {
       Json j = Json::parse(in);
-      if (!j.is_object() || !j.contains("status") || !j.contains("experiment")) {
+      if (!j.is_object() || !j.contains("status") || !j.contains("experiment") ||
+          !j["experiment"].is_object()) {
         warnings->push_back(f.string() + ": not a journal (no status/experiment)");
         continue;
       }
+      const auto wrong = [&](const Json& o, const char* key, bool (Json::*is)() const noexcept) {
+        return o.contains(key) && !o[key].is_null() && !(o[key].*is)();
+      };
+      if (wrong(j, "start", &Json::is_string) || wrong(j, "status", &Json::is_string) ||
+          wrong(j, "deviated", &Json::is_boolean) || wrong(j, "faultline", &Json::is_object) ||
+          wrong(j["experiment"], "title", &Json::is_string)) {
+        warnings->push_back(f.string() + ": a journal field has the wrong type");
+        continue;
+      }
+      for (const char* key : {"start", "status", "deviated", "faultline"})
+        if (j.contains(key) && j[key].is_null()) j.erase(key);
       j["__file"] = f.string();
       journals.push_back(std::move(j));
     } catch (const Json::parse_error& e) {
