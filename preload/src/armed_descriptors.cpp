@@ -9,6 +9,7 @@
 #include "armed.h"
 #include "armed_call.h"
 #include "faultline/shim/clock.h"
+#include "faultline/shim/delay_line.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
 #include "faultline/shim/telemetry_writer.h"
@@ -80,9 +81,20 @@ int close(int fd) {
   // Before: no fault applies to a descriptor being closed. After: a thread
   // that probed the old socket meanwhile must not leave its facts behind.
   shim::g_fd_table.invalidate(fd);
+  {
+    shim::ShimScope scope;
+    if (scope.entered()) shim::delay::on_close(fd);  // queued egress is still written
+  }
   const int r = real::close(fd);
   shim::g_fd_table.invalidate(fd);
   return r;
+}
+
+int shutdown(int fd, int how) {
+  shim::ShimScope scope;
+  // With egress queued, the end of the stream goes out after it.
+  if (scope.entered() && shim::delay::shutdown_deferred(fd, how)) return 0;
+  return real::shutdown(fd, how);
 }
 
 int dup2(int old_fd, int new_fd) {

@@ -8,12 +8,36 @@
 // The fortify variants (__recv_chk, __recvfrom_chk, __read_chk) are what a
 // program built with _FORTIFY_SOURCE calls instead of recv, recvfrom and
 // read. dup2 and dup3 are here because they silently close their target
-// descriptor, which the descriptor cache must hear about.
+// descriptor, which the descriptor cache must hear about. shutdown and the
+// readiness calls (FAULTLINE_INTERPOSED_READINESS) are here for the delay
+// line: a shutdown waits behind queued data, and a descriptor whose ingress
+// is held is readable when the line says so (armed_readiness.cpp).
 #pragma once
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+#define FAULTLINE_INTERPOSED_READINESS(X)                                                                    \
+  X(int, shutdown, (int fd, int how), (fd, how))                                                             \
+  X(int, poll, (struct pollfd * fds, nfds_t nfds, int timeout), (fds, nfds, timeout))                        \
+  X(int, ppoll, (struct pollfd * fds, nfds_t nfds, const struct timespec* timeout, const sigset_t* sigmask), \
+    (fds, nfds, timeout, sigmask))                                                                           \
+  X(int, select, (int nfds, fd_set* rfds, fd_set* wfds, fd_set* efds, struct timeval* timeout),              \
+    (nfds, rfds, wfds, efds, timeout))                                                                       \
+  X(int, pselect,                                                                                            \
+    (int nfds, fd_set* rfds, fd_set* wfds, fd_set* efds, const struct timespec* timeout,                     \
+     const sigset_t* sigmask),                                                                               \
+    (nfds, rfds, wfds, efds, timeout, sigmask))                                                              \
+  X(int, epoll_wait, (int epfd, struct epoll_event* events, int maxevents, int timeout),                     \
+    (epfd, events, maxevents, timeout))                                                                      \
+  X(int, epoll_pwait,                                                                                        \
+    (int epfd, struct epoll_event* events, int maxevents, int timeout, const sigset_t* sigmask),             \
+    (epfd, events, maxevents, timeout, sigmask))
 
 #define FAULTLINE_INTERPOSED(X)                                                                             \
   X(int, socket, (int domain, int type, int protocol), (domain, type, protocol))                            \
@@ -43,4 +67,5 @@
   X(ssize_t, __recvfrom_chk,                                                                                \
     (int fd, void* buf, size_t len, size_t buf_len, int flags, struct sockaddr* addr, socklen_t* addr_len), \
     (fd, buf, len, buf_len, flags, addr, addr_len))                                                         \
-  X(ssize_t, __read_chk, (int fd, void* buf, size_t len, size_t buf_len), (fd, buf, len, buf_len))
+  X(ssize_t, __read_chk, (int fd, void* buf, size_t len, size_t buf_len), (fd, buf, len, buf_len))          \
+  FAULTLINE_INTERPOSED_READINESS(X)

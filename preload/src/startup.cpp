@@ -29,6 +29,7 @@
 #include "faultline/controlplane/abi.h"
 #include "faultline/controlplane/segment.h"
 #include "faultline/controlplane/target.h"
+#include "faultline/shim/delay_line.h"
 #include "faultline/shim/plan_manager.h"
 #include "real_symbols.h"
 
@@ -80,6 +81,7 @@ void start_target() noexcept {
 
 void in_child_after_fork() noexcept {
   const int saved = errno;
+  shim::delay::reset_in_child();
   g_manager->reset_in_child();
   g_target->restart_in_child(g_program, g_labels);
   g_manager->set_telemetry(g_telemetry_at_start);

@@ -12,6 +12,7 @@
 #include "faultline/controlplane/segment.h"
 #include "faultline/controlplane/validate.h"
 #include "faultline/shim/clock.h"
+#include "faultline/shim/delay_line.h"
 #include "faultline/shim/delay_model.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
@@ -363,13 +364,17 @@ void PlanManager::republish(std::int64_t now) noexcept {
 
 void PlanManager::update_mode(bool armed) noexcept {
   if (detached_) return;
-  const std::uint32_t old = g_mode.load(std::memory_order_relaxed);
   std::uint32_t mode = armed ? kModeArmed : 0u;
   if (telemetry_wanted_ && telemetry_sink() != nullptr) mode |= kModeTelemetry;
-  if (mode == old) return;
-  // Descriptors may have been recycled while wrappers only passed through.
-  if (old == 0) g_fd_table.invalidate_all();
-  g_mode.store(mode, std::memory_order_release);
+  // The delay line owns its bit (delay::kModeDelayLine) and flips it from other threads.
+  std::uint32_t old = g_mode.load(std::memory_order_relaxed);
+  for (;;) {
+    const std::uint32_t next = mode | (old & delay::kModeDelayLine);
+    if (next == old) return;
+    // Descriptors may have been recycled while wrappers only passed through.
+    if (old == 0) g_fd_table.invalidate_all();
+    if (g_mode.compare_exchange_weak(old, next, std::memory_order_release, std::memory_order_relaxed)) return;
+  }
 }
 
 }  // namespace faultline::shim

@@ -1,0 +1,194 @@
+// The delay line (shim/delay_line.h), side by side in one process:
+//
+//   BM_DelayLineDelivery/D   delivery error of a datagram queued with delay
+//       D (arrival at a loopback receiver minus the requested due time),
+//       against the in-thread nanosleep-based wait (clock_nanosleep to the
+//       due time, then send), interleaved so both see the same machine.
+//       The receiver spins on a non-blocking recv so its own wake-up does
+//       not count. Counters in ns: line_p50/p99, nanosleep_p50/p99.
+//   BM_IdleReadiness/poll, /epoll_wait   the idle cost of the readiness
+//       interposition: poll(fd, 1, 0) and epoll_wait(ep, ev, 1, 0) on an
+//       empty socket through what a call by name reaches (libfaultline.so's
+//       wrapper; the program re-executes itself under it) against libc's
+//       own definition, paired (support/paired_timing.h). delta_ns is the
+//       median paired difference.
+//
+//   build/release/benchmarks/bench_delay_line
+#include <arpa/inet.h>
+#include <benchmark/benchmark.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "faultline/shim/clock.h"
+#include "faultline/shim/delay_line.h"
+#include "faultline/shim/precise_wait.h"
+#include "support/bench_support.h"
+#include "support/paired_timing.h"
+
+namespace {
+
+using faultline::shim::now_ns;
+namespace delay = faultline::shim::delay;
+
+double percentile(std::vector<std::int64_t> v, double q) {
+  if (v.empty()) return 0;
+  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return static_cast<double>(v[k]);
+}
+
+struct UdpPair {
+  int rx = -1, tx = -1;
+  sockaddr_in to{};
+  UdpPair() {
+    rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    tx = socket(AF_INET, SOCK_DGRAM, 0);
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(rx, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    socklen_t len = sizeof to;
+    getsockname(rx, reinterpret_cast<sockaddr*>(&to), &len);
+  }
+  ~UdpPair() {
+    close(rx);
+    close(tx);
+  }
+  // Spins until the datagram arrives; its arrival time.
+  std::int64_t arrival() const {
+    char buf[64];
+    for (;;) {
+      if (recv(rx, buf, sizeof buf, MSG_DONTWAIT) > 0) return now_ns();
+    }
+  }
+};
+
+void BM_DelayLineDelivery(benchmark::State& state) {
+  const std::int64_t d = state.range(0);
+  if (!delay::available()) {
+    state.SkipWithError("the delay line's engine cannot start (io_uring)");
+    return;
+  }
+  UdpPair p;
+  faultline::shim::SocketInfo info{};
+  info.proto = static_cast<std::uint8_t>(faultline::abi::Proto::kUdp);
+  info.datagram = 1;
+  char payload[32] = {};
+  iovec iov{payload, sizeof payload};
+  delay::Outgoing out;
+  out.iov = &iov;
+  out.iovcnt = 1;
+  out.addr = reinterpret_cast<const sockaddr*>(&p.to);
+  out.addr_len = sizeof p.to;
+  for (int i = 0; i < 50; ++i) faultline::shim::wait_for_ns(200'000);  // the margin adapts
+  std::vector<std::int64_t> line, sleep;
+  for (auto _ : state) {
+    const std::int64_t start = now_ns();
+    const std::int64_t due = now_ns() + d;
+    delay::send(p.tx, info, out, d, false);
+    line.push_back(p.arrival() - due);
+    const std::int64_t due2 = now_ns() + d;
+    faultline::shim::sleep_until_ns(due2);
+    sendto(p.tx, payload, sizeof payload, 0, reinterpret_cast<const sockaddr*>(&p.to), sizeof p.to);
+    sleep.push_back(p.arrival() - due2);
+    state.SetIterationTime(static_cast<double>(now_ns() - start) * 1e-9);
+  }
+  state.counters["line_p50_ns"] = percentile(line, 0.5);
+  state.counters["line_p99_ns"] = percentile(line, 0.99);
+  state.counters["nanosleep_p50_ns"] = percentile(sleep, 0.5);
+  state.counters["nanosleep_p99_ns"] = percentile(sleep, 0.99);
+}
+
+BENCHMARK(BM_DelayLineDelivery)
+    ->Arg(20'000)
+    ->Iterations(1000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DelayLineDelivery)
+    ->Arg(1'000'000)
+    ->Iterations(200)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DelayLineDelivery)
+    ->Arg(10'000'000)
+    ->Iterations(40)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DelayLineDelivery)
+    ->Arg(200'000'000)
+    ->Iterations(6)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+template <class Fn>
+Fn as_function(void* symbol) {
+  Fn fn = nullptr;
+  std::memcpy(&fn, &symbol, sizeof fn);
+  return fn;
+}
+
+using PollFn = int (*)(pollfd*, nfds_t, int);
+using EpollWaitFn = int (*)(int, epoll_event*, int, int);
+
+constexpr int kBatch = 32;
+
+void BM_IdleReadiness(benchmark::State& state) {
+  const bool epoll = state.range(0) == 1;
+  UdpPair p;
+  const int ep = epoll_create1(0);
+  epoll_event ev{EPOLLIN, {.fd = p.rx}};
+  epoll_ctl(ep, EPOLL_CTL_ADD, p.rx, &ev);
+  const auto poll_via = as_function<PollFn>(faultline::bench::global_function("poll"));
+  const auto poll_libc = as_function<PollFn>(faultline::bench::libc_function("poll"));
+  const auto wait_via = as_function<EpollWaitFn>(faultline::bench::global_function("epoll_wait"));
+  const auto wait_libc = as_function<EpollWaitFn>(faultline::bench::libc_function("epoll_wait"));
+  struct Targets {
+    PollFn poll;
+    EpollWaitFn wait;
+  };
+  const Targets interposed{poll_via, wait_via}, direct{poll_libc, wait_libc};
+  auto call = [&](const Targets& t) {
+    if (epoll) {
+      epoll_event out[1];
+      benchmark::DoNotOptimize(t.wait(ep, out, 1, 0));
+    } else {
+      pollfd pfd{p.rx, POLLIN, 0};
+      benchmark::DoNotOptimize(t.poll(&pfd, 1, 0));
+    }
+  };
+  faultline::bench::PairedTiming timing;
+  for (int i = 0; i < 1000; ++i) timing.run(call, direct, interposed, 1);
+  timing = faultline::bench::PairedTiming();
+  timing.reserve(static_cast<std::size_t>(state.max_iterations));
+  for (auto _ : state)
+    state.SetIterationTime(static_cast<double>(timing.run(call, direct, interposed, kBatch)) * 1e-9);
+  state.SetLabel("interposer=" +
+                 faultline::bench::object_name(reinterpret_cast<const void*>(
+                     epoll ? reinterpret_cast<void*>(wait_via) : reinterpret_cast<void*>(poll_via))));
+  state.counters["direct_ns"] = timing.a_ns();
+  state.counters["interposed_ns"] = timing.b_ns();
+  state.counters["delta_ns"] = timing.delta_ns();
+  close(ep);
+}
+
+BENCHMARK(BM_IdleReadiness)->Name("BM_IdleReadiness/poll")->Arg(0)->Iterations(20000)->UseManualTime();
+BENCHMARK(BM_IdleReadiness)->Name("BM_IdleReadiness/epoll_wait")->Arg(1)->Iterations(20000)->UseManualTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The readiness rows compare libfaultline.so's wrappers with libc's.
+  if (!faultline::bench::ensure_preloaded(argv, faultline::bench::faultline_preload_path())) return 1;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

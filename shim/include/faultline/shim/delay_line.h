@@ -1,0 +1,124 @@
+// The delay line: delayed socket data held per descriptor, so a latency
+// fault pipelines like a real network (a message sent or received at t is
+// delivered at t + d) instead of stalling the calling thread.
+//
+//   egress   a delayed send is copied into the descriptor's queue with its due
+//            time and reported sent; the engine thread writes it when due.
+//            A full queue (kEgressLimitBytes, like SO_SNDBUF) gives EAGAIN
+//            to a non-blocking sender and waits a blocking one.
+//   ingress  once an ingress latency fault can apply to a descriptor, the
+//            engine watches it (io_uring poll) and drains the kernel as data
+//            arrives, stamping the arrival time; a receive returns only due
+//            data (EAGAIN / a precise wait until the next due time), and the
+//            readiness wrappers ask readable() instead of the kernel.
+//   order    a stream's due times never decrease; datagrams may overtake one
+//            another under jitter (a real network reorders them too).
+//            Undelayed messages on a descriptor with queued data queue behind
+//            it, so clearing a fault never reorders or loses anything.
+//   close    queued egress is still written (the kernel also sends a closed
+//            socket's send buffer): the engine keeps a duplicate of the
+//            socket until its queue is flushed. Queued ingress is discarded.
+//
+// Everything here runs only on the armed path of a descriptor a fault
+// concerns. A line's storage is mapped once per descriptor number and reused
+// (no allocation per message); one mutex per line orders the application's
+// threads against the engine. When io_uring is unavailable available() is
+// false and callers keep the in-thread wait.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "faultline/shim/matcher.h"
+
+namespace faultline::shim::delay {
+
+inline constexpr std::size_t kEgressLimitBytes = 256 * 1024;  // per descriptor, like a default SO_SNDBUF
+inline constexpr std::size_t kIngressLimitBytes = 1 << 20;    // beyond, the kernel's own buffer holds
+
+// g_mode bit set while any line holds data or watches a descriptor: the
+// wrappers stay on their armed path (and deliver it) even with no fault.
+inline constexpr std::uint32_t kModeDelayLine = 1u << 2;
+
+// Starts the engine on first use. False if it cannot run (no io_uring).
+bool available() noexcept;
+
+// Whether a published latency fault could delay `dir` traffic of `socket`
+// (any peer, for an unconnected datagram socket).
+bool could_delay(abi::Direction dir, const SocketInfo& socket) noexcept;
+
+// ---- egress ----
+struct Outgoing {
+  const iovec* iov = nullptr;
+  int iovcnt = 0;
+  const sockaddr* addr = nullptr;  // sendto / sendmsg destination, if any
+  socklen_t addr_len = 0;
+};
+// True if `fd` has egress data queued: its sends must join the queue.
+bool egress_pending(int fd) noexcept;
+// Queues `msg` to be written `delay_ns` from now (0: behind what is queued).
+// Returns the bytes accepted, -1 with errno (EAGAIN when full and
+// non-blocking, EMSGSIZE, a pending asynchronous error), or -2 when the line
+// cannot take it (the caller falls back to the in-thread wait).
+ssize_t send(int fd, const SocketInfo& socket, const Outgoing& msg, std::int64_t delay_ns,
+             bool nonblocking) noexcept;
+
+// ---- ingress ----
+// True while receives on `fd` are served from its line.
+bool ingress_managed(int fd) noexcept;
+// Starts holding `fd`'s ingress (drains what the kernel has now). False when
+// it cannot (no engine, descriptor out of range).
+bool manage_ingress(int fd, const SocketInfo& socket) noexcept;
+
+struct Incoming {
+  const iovec* iov = nullptr;
+  int iovcnt = 0;
+  sockaddr* addr = nullptr;  // the datagram's source, if wanted
+  socklen_t* addr_len = nullptr;
+  int flags = 0;       // MSG_PEEK, MSG_TRUNC, MSG_WAITALL are honoured
+  int* msg_flags = 0;  // MSG_TRUNC reported here (recvmsg), if not null
+};
+// One receive from the line: bytes, 0 at end of stream, -1 with errno, or
+// -2 when `fd` is not managed (receive from the kernel).
+ssize_t receive(int fd, const Incoming& in, bool nonblocking) noexcept;
+
+// ---- readiness ----
+// Whether `fd` (managed) has due data or a due end/error at `now`; else,
+// when it holds data, its next due time in *next_due (unchanged otherwise).
+// Drains what the kernel holds first, so readiness the kernel reported is
+// turned into queued data. False for a descriptor that is not managed.
+bool readable(int fd, std::int64_t now, std::int64_t* next_due) noexcept;
+// Any descriptor managed for ingress (readiness wrappers pass through if not).
+bool any_ingress() noexcept;
+// Writable: the egress queue has room (meaningful only when managed).
+bool writable(int fd) noexcept;  // true unless the egress queue is full
+
+// A thread about to wait in poll/epoll for managed descriptors registers an
+// eventfd (one per thread) that the engine signals when new data is queued
+// with a due time before `deadline` (INT64_MAX: none). Returns the eventfd,
+// or -1. end_wait() unregisters and resets it.
+int begin_wait(std::int64_t deadline) noexcept;
+void end_wait() noexcept;
+
+// ---- descriptor life ----
+// Before the real close: queued egress is handed to a duplicate the engine
+// flushes and closes; queued ingress is discarded.
+void on_close(int fd) noexcept;
+// Before the real shutdown: SHUT_RD discards queued ingress. True when the
+// shutdown (with SHUT_WR) was queued behind pending egress instead: the
+// engine performs it after the queued data, and the caller returns 0.
+bool shutdown_deferred(int fd, int how) noexcept;
+// Fork child: the engine thread did not survive; no lines, pass-through.
+void reset_in_child() noexcept;
+
+// Engine statistics for tests and benchmarks.
+struct Stats {
+  std::uint64_t queued = 0, delivered = 0, dropped = 0;
+};
+Stats stats() noexcept;
+
+}  // namespace faultline::shim::delay
