@@ -152,20 +152,23 @@ int hold_lease(std::vector<Target> targets, const abi::FaultSpec& spec, bool jso
   if (targets.empty()) return kExitUserError;
   // At the end of --for the targets expire the fault themselves; only those
   // still holding it need a clear.
-  std::vector<Target> holding;
-  for (Target& t : targets) {
+  const auto holds = [&id](Target& t) {
     const std::vector<cp::FaultView> armed = t.client.faults();
-    if (std::any_of(armed.begin(), armed.end(),
-                    [&id](const cp::FaultView& f) { return field_string(f.spec.id) == id; }))
-      holding.push_back(std::move(t));
-  }
-  const std::size_t expired = targets.size() - holding.size();
+    return std::any_of(armed.begin(), armed.end(),
+                       [&id](const cp::FaultView& f) { return field_string(f.spec.id) == id; });
+  };
+  std::vector<Target> holding;
+  for (Target& t : targets)
+    if (holds(t)) holding.push_back(std::move(t));
+  std::size_t expired = targets.size() - holding.size();
   const std::vector<cp::AckResult> acks = broadcast(holding, cp::make_clear(spec.id));
   std::size_t cleared = 0;
   int code = 0;
   for (std::size_t i = 0; i < holding.size(); ++i) {
     if (acks[i].status == abi::AckStatus::kApplied) {
       ++cleared;
+    } else if (!holds(holding[i])) {
+      ++expired;  // its --for ran out between the look and the clear
     } else {
       std::cerr << "faultline: " << describe_failure(holding[i], acks[i], "the clear of " + id) << "\n";
       code = kExitUserError;

@@ -1,5 +1,7 @@
 #include "telemetry_probe.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -282,13 +284,28 @@ TelemetryReading TelemetrySampler::read(const std::string& key, const Json& prov
   bool have_previous = false;
   if (prev_it != impl_->previous.end())
     for (const auto& [pid, snap] : now) have_previous = have_previous || prev_it->second.count(pid) > 0;
-  if (!have_previous) {
+  // A window shorter than asked (the first reading, or two readings back to
+  // back at a phase boundary) is waited out: a window of a few microseconds
+  // holds no calls and would read as "no traffic".
+  std::chrono::nanoseconds wait = window;
+  if (have_previous) {
+    std::int64_t oldest = INT64_MAX;
+    for (const auto& [pid, snap] : prev_it->second)
+      if (now.count(pid) > 0) oldest = std::min(oldest, snap.mono_ns);
+    std::int64_t newest = 0;
+    for (const auto& [pid, snap] : now) newest = std::max(newest, snap.mono_ns);
+    wait = oldest == INT64_MAX ? std::chrono::nanoseconds(0)
+                               : std::chrono::nanoseconds(std::max<std::int64_t>(
+                                     0, oldest + static_cast<std::int64_t>(window.count()) - newest));
+  } else {
     impl_->previous[key] = now;
+  }
+  if (wait.count() > 0) {
     lock.unlock();
-    const auto until = std::chrono::steady_clock::now() + window;
+    const auto until = std::chrono::steady_clock::now() + wait;
     while (std::chrono::steady_clock::now() < until) {
       if (cancel != nullptr && cancel->load()) break;
-      std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(5), window));
+      std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(5), wait));
     }
     lock.lock();
     now = impl_->snapshot(pids, klass);
@@ -320,8 +337,10 @@ TelemetryReading TelemetrySampler::read(const std::string& key, const Json& prov
   const double unit = unit_ns(provider.value("unit", "ms"));
   if (is_latency_metric(metric)) {
     reading.histogram = delta.buckets;
+    const bool injected = klass && *klass == static_cast<std::uint32_t>(abi::CallClass::kInjectedDelay);
     if (delta.calls == 0) {
-      reading.value = nullptr;
+      // No calls: no latency to report. No injected delay: the shim added none.
+      reading.value = injected ? Json(0.0) : Json(nullptr);
     } else if (metric == "mean") {
       reading.value = static_cast<double>(delta.sum_ns) / static_cast<double>(delta.calls) / unit;
     } else {
