@@ -1,5 +1,7 @@
 #include "faultline/shim/engine.h"
 
+#include <errno.h>
+
 #include <algorithm>
 #include <new>
 #include <type_traits>
@@ -94,11 +96,28 @@ void forget_thread_state() noexcept {
   for (std::uint64_t& g : t_generation) g = 0;
 }
 
+// Which calls each kind of fault concerns. Data faults on datagrams only
+// (corrupt, duplicate, reorder) are filtered in draw(), which sees the socket.
 bool acts_on(abi::FaultKind kind, Op op) noexcept {
+  const bool data = op == Op::kSend || op == Op::kRecv;
   switch (kind) {
     case abi::FaultKind::kLatency:
     case abi::FaultKind::kLoss:
-      return op == Op::kSend || op == Op::kRecv;
+    case abi::FaultKind::kBandwidth:
+    case abi::FaultKind::kSlice:
+    case abi::FaultKind::kCorrupt:
+    case abi::FaultKind::kDuplicate:
+    case abi::FaultKind::kReorder:
+      return data;
+    case abi::FaultKind::kReset:
+      return data || op == Op::kAccept;
+    case abi::FaultKind::kBlackhole:
+      return data || op == Op::kConnect;
+    case abi::FaultKind::kRefuse:
+      return op == Op::kConnect || op == Op::kAccept;
+    case abi::FaultKind::kErrno:
+    case abi::FaultKind::kStall:
+      return true;
     default:
       return false;
   }
@@ -107,23 +126,60 @@ bool acts_on(abi::FaultKind kind, Op op) noexcept {
 // What one fault would do to the call, before its hit is claimed.
 Verdict draw(const CompiledFault& f, ThreadFaultState& st, const SocketInfo& s) noexcept {
   Verdict e;
-  switch (static_cast<abi::FaultKind>(f.spec.kind)) {
+  const abi::FaultSpec& spec = f.spec;
+  switch (static_cast<abi::FaultKind>(spec.kind)) {
     case abi::FaultKind::kLatency:
       e.delay_ns = std::max<std::int64_t>(st.delay.next_ns(), 0);
-      e.fired = 1;
       break;
     case abi::FaultKind::kLoss:
-      if (!st.loss.next_lost()) break;
+      if (!st.loss.next_lost()) return e;
       // A stream cannot lose bytes: the kernel would retransmit after an RTO.
       if (s.datagram)
         e.drop = true;
       else
-        e.stall_ns = f.spec.rto_ns > 0 ? f.spec.rto_ns : kDefaultRtoNs;
-      e.fired = 1;
+        e.stall_ns = spec.rto_ns > 0 ? spec.rto_ns : kDefaultRtoNs;
+      break;
+    case abi::FaultKind::kReset:
+      if (s.proto != static_cast<std::uint8_t>(abi::Proto::kTcp)) return e;  // only TCP has an RST
+      e.reset = true;
+      break;
+    case abi::FaultKind::kBlackhole:
+      e.blackhole = true;
+      break;
+    case abi::FaultKind::kRefuse:
+      e.err = spec.err != 0 ? spec.err : ECONNREFUSED;
+      break;
+    case abi::FaultKind::kErrno:
+      e.err = spec.err;
+      break;
+    case abi::FaultKind::kBandwidth:
+      e.rate_bytes_per_s = spec.rate_bytes_per_s;
+      e.rate_generation = f.generation;
+      break;
+    case abi::FaultKind::kSlice:
+      if (s.datagram) return e;  // a datagram cannot be cut: slicing is for streams
+      e.slice_max = spec.slice_max;
+      break;
+    case abi::FaultKind::kCorrupt:
+      if (!s.datagram) return e;
+      e.corrupt = true;
+      e.entropy = st.pct.next_u64();
+      break;
+    case abi::FaultKind::kDuplicate:
+      if (!s.datagram) return e;
+      e.duplicate = true;
+      break;
+    case abi::FaultKind::kReorder:
+      if (!s.datagram) return e;
+      e.reorder_gap = spec.gap > 0 ? spec.gap : 1;
+      break;
+    case abi::FaultKind::kStall:
+      e.hold_ns = spec.delay_ns;
       break;
     default:
-      break;
+      return e;
   }
+  e.fired = 1;
   return e;
 }
 
@@ -141,7 +197,20 @@ std::uint64_t claim_hit(std::atomic<std::uint64_t>& hits, std::uint64_t max_hits
 void merge(Verdict& into, const Verdict& e) noexcept {
   into.delay_ns += e.delay_ns;
   into.stall_ns = std::max(into.stall_ns, e.stall_ns);
+  into.hold_ns = std::max(into.hold_ns, e.hold_ns);
+  if (e.rate_bytes_per_s != 0 && (into.rate_bytes_per_s == 0 || e.rate_bytes_per_s < into.rate_bytes_per_s)) {
+    into.rate_bytes_per_s = e.rate_bytes_per_s;  // the narrowest pipe sets the pace
+    into.rate_generation = e.rate_generation;
+  }
+  into.entropy ^= e.entropy;
+  if (into.err == 0) into.err = e.err;
+  if (e.slice_max != 0 && (into.slice_max == 0 || e.slice_max < into.slice_max)) into.slice_max = e.slice_max;
+  into.reorder_gap = std::max(into.reorder_gap, e.reorder_gap);
   into.drop = into.drop || e.drop;
+  into.blackhole = into.blackhole || e.blackhole;
+  into.reset = into.reset || e.reset;
+  into.corrupt = into.corrupt || e.corrupt;
+  into.duplicate = into.duplicate || e.duplicate;
   into.fired += e.fired;
 }
 

@@ -29,16 +29,29 @@ extern constinit std::atomic<std::uint32_t> g_mode;
 inline constexpr std::int64_t kDefaultRtoNs = 200'000'000;
 
 // The kind of intercepted call, as faults see it.
+// kConnect is asked before the real connect (refuse, blackhole, errno,
+// stall); kAccept after a real accept returned a connection (its peer set).
 enum class Op : std::uint8_t { kConnect, kAccept, kSend, kRecv };
 
 // What the faults that fired want done with one call. Several faults may
-// fire on one call: delays add up, the longest stall wins, a drop applies
-// once. Later fault kinds (errno, slice, refuse) add their fields here.
+// fire on one call: delays add up, the longest stall or hold wins, a flag
+// applies once, the smallest slice wins, the first errno wins.
 struct Verdict {
-  std::int64_t delay_ns = 0;  // latency: wait before an egress call, after an ingress one
+  std::int64_t delay_ns = 0;  // latency: the message is due this much later (delay line or in-thread wait)
   std::int64_t stall_ns = 0;  // stream loss: retransmission stall, waited like delay_ns
-  bool drop = false;          // datagram lost: egress reported sent, ingress consumed
-  std::uint32_t fired = 0;    // how many faults changed the call
+  std::int64_t hold_ns = 0;   // stall: the calling thread is held this long before the call, always in-thread
+  std::uint64_t rate_bytes_per_s = 0;  // bandwidth: pace this connection (per-descriptor token bucket)
+  std::uint64_t rate_generation = 0;  // bandwidth: the arming whose bucket applies (a new arming starts full)
+  std::uint64_t entropy = 0;          // corrupt: random bits choosing the byte and bit to flip
+  std::int32_t err = 0;               // errno / refuse: the call fails with this errno, nothing is done
+  std::uint32_t slice_max = 0;        // slice: a stream call moves at most this many bytes
+  std::uint32_t reorder_gap = 0;      // reorder: this datagram goes after the next `gap` ones
+  bool drop = false;                  // datagram lost: egress reported sent, ingress consumed
+  bool blackhole = false;             // nothing delivered, nothing received, connects hang
+  bool reset = false;                 // the connection is aborted with a real RST
+  bool corrupt = false;               // one bit of the datagram is flipped
+  bool duplicate = false;             // the datagram is delivered twice
+  std::uint32_t fired = 0;            // how many faults changed the call
 
   bool pass() const noexcept { return fired == 0; }
   std::int64_t wait_ns() const noexcept { return delay_ns + stall_ns; }
