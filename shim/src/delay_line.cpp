@@ -377,6 +377,7 @@ bool could_delay(abi::Direction dir, const SocketInfo& socket) noexcept {
   if (plan == nullptr) return false;
   const std::uint64_t version = plan->version.load(std::memory_order_acquire);
   if (version & 1u) return false;
+  if (plan->delay_filter.rejects(dir, socket, /*any_peer=*/true)) return false;
   bool found = false;
   const std::uint32_t n = std::min(plan->count, abi::kMaxFaults);
   for (std::uint32_t i = 0; i < n && !found; ++i) {

@@ -223,6 +223,9 @@ Verdict decide(Op op, abi::Direction dir, const SocketInfo& socket,
   if (plan == nullptr) return verdict;
   const std::uint64_t version = plan->version.load(std::memory_order_acquire);
   if (version & 1u) return verdict;
+  // No fault can select the call (another protocol, port or direction): no
+  // scan. A torn read of a reused plan can only make it pass, as below.
+  if (plan->filter.rejects(dir, socket)) return verdict;
   const std::uint32_t n = std::min(plan->count, abi::kMaxFaults);
   abi::FaultSlot* slots = fault_slots();
   for (std::uint32_t i = 0; i < n; ++i) {

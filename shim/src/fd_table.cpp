@@ -96,20 +96,6 @@ bool FdTable::same_socket(int fd, const SocketInfo& info) noexcept {
   return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && static_cast<std::uint64_t>(st.st_ino) == info.inode;
 }
 
-bool FdTable::read_entry(Entry& e, std::uint32_t epoch, std::uint32_t* kind, SocketInfo* out) const noexcept {
-  const std::uint32_t s1 = e.seq.load(std::memory_order_acquire);
-  if (s1 & 1u) return false;
-  const std::uint32_t tag = e.tag.load(std::memory_order_relaxed);
-  std::uint64_t w[4];
-  for (int i = 0; i < 4; ++i) w[i] = e.words[i].load(std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_acquire);
-  if (e.seq.load(std::memory_order_relaxed) != s1) return false;
-  if ((tag >> 2) != (epoch & 0x3fffffffu) || (tag & 3u) == kEmpty) return false;
-  *kind = tag & 3u;
-  std::memcpy(out, w, sizeof *out);
-  return true;
-}
-
 void FdTable::write_entry(Entry& e, std::uint32_t seen_seq, std::uint32_t tag,
                           const SocketInfo& info) noexcept {
   // Only if nobody wrote or invalidated since `seen_seq` was read before the
@@ -125,13 +111,9 @@ void FdTable::write_entry(Entry& e, std::uint32_t seen_seq, std::uint32_t tag,
   e.seq.store(seen_seq + 2, std::memory_order_release);
 }
 
-bool FdTable::lookup(int fd, SocketInfo* out) noexcept {
-  if (fd < 0 || fd >= kCapacity) return false;
+bool FdTable::lookup_uncached(int fd, SocketInfo* out) noexcept {
   Entry& e = entries_[fd];
   const std::uint32_t epoch = epoch_.load(std::memory_order_acquire);
-  std::uint32_t kind = kEmpty;
-  if (read_entry(e, epoch, &kind, out)) return kind == kSocket;
-
   const std::uint32_t seen = e.seq.load(std::memory_order_acquire);
   bool complete = false;
   const bool socket = probe(fd, out, &complete);

@@ -31,9 +31,25 @@ Plan* PlanPool::begin_write(std::int64_t now) noexcept {
   }
 }
 
+namespace {
+
+void build_filters(Plan& plan) noexcept {
+  plan.filter = MatchFilter{};
+  plan.delay_filter = MatchFilter{};
+  const std::uint32_t n = plan.count < abi::kMaxFaults ? plan.count : abi::kMaxFaults;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    add_to_filter(plan.filter, plan.matches[i]);
+    if (plan.faults[i].spec.kind == static_cast<std::uint16_t>(abi::FaultKind::kLatency))
+      add_to_filter(plan.delay_filter, plan.matches[i]);
+  }
+}
+
+}  // namespace
+
 void PlanPool::publish(Plan* plan, std::int64_t now) noexcept {
   int index = 0;
   if (plan != nullptr) {
+    build_filters(*plan);
     index = static_cast<int>(plan - plans_) + 1;
     plan->version.store(plan->version.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }

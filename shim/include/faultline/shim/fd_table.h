@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 
 #include "faultline/shim/matcher.h"
 
@@ -33,7 +34,13 @@ class FdTable {
   // The socket facts of `fd`: from the cache, else from the kernel (then
   // cached when complete). False when `fd` is not a socket, is closed or is
   // beyond kCapacity: the call passes through. Preserves errno.
-  bool lookup(int fd, SocketInfo* out) noexcept;
+  // The cached case is inline (every armed call makes it).
+  bool lookup(int fd, SocketInfo* out) noexcept {
+    if (fd < 0 || fd >= kCapacity) return false;
+    std::uint32_t kind = kEmpty;
+    if (read_entry(entries_[fd], epoch_.load(std::memory_order_acquire), &kind, out)) return kind == kSocket;
+    return lookup_uncached(fd, out);
+  }
   // Drops the entry of `fd` (it closed, or now names something else).
   void invalidate(int fd) noexcept;
   // Drops every entry (cheaply: entries of an older epoch read as empty).
@@ -57,7 +64,21 @@ class FdTable {
   };
   static_assert(sizeof(Entry) == 40);
 
-  bool read_entry(Entry& e, std::uint32_t epoch, std::uint32_t* kind, SocketInfo* out) const noexcept;
+  bool read_entry(const Entry& e, std::uint32_t epoch, std::uint32_t* kind, SocketInfo* out) const noexcept {
+    const std::uint32_t s1 = e.seq.load(std::memory_order_acquire);
+    if (s1 & 1u) return false;
+    const std::uint32_t tag = e.tag.load(std::memory_order_relaxed);
+    std::uint64_t w[4];
+    for (int i = 0; i < 4; ++i) w[i] = e.words[i].load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (e.seq.load(std::memory_order_relaxed) != s1) return false;
+    if ((tag >> 2) != (epoch & 0x3fffffffu) || (tag & 3u) == kEmpty) return false;
+    *kind = tag & 3u;
+    std::memcpy(out, w, sizeof *out);
+    return true;
+  }
+  // A miss: asks the kernel and caches the facts when complete.
+  bool lookup_uncached(int fd, SocketInfo* out) noexcept;
   void write_entry(Entry& e, std::uint32_t seen_seq, std::uint32_t tag, const SocketInfo& info) noexcept;
 
   std::atomic<std::uint32_t> epoch_{0};

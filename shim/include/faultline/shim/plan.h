@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "faultline/controlplane/abi.h"
+#include "faultline/shim/match_filter.h"
 #include "faultline/shim/matcher.h"
 
 namespace faultline::shim {
@@ -35,6 +36,12 @@ struct Plan {
   std::atomic<std::uint64_t> version{0};  // odd while the pool rewrites this storage
   std::uint32_t count = 0;                // faults in use
   std::uint32_t pad = 0;
+  // Reject filters (match_filter.h), filled by PlanPool::publish from the
+  // matches: `filter` over every fault (in the same cache line as the
+  // version), `delay_filter` over the latency faults (the delay line's
+  // could_delay). A call either rejects passes without a scan.
+  MatchFilter filter;
+  MatchFilter delay_filter;
   CompiledMatch matches[abi::kMaxFaults];  // scanned first: compact, one line per ~1.5 faults
   CompiledFault faults[abi::kMaxFaults];
 };
@@ -54,7 +61,8 @@ class PlanPool {
   // are recent.
   Plan* begin_write(std::int64_t now) noexcept;
   // Ends the write and makes `plan` current (null: nothing armed); the
-  // previous current plan starts its grace period at `now`.
+  // previous current plan starts its grace period at `now`. Builds the
+  // plan's filters from its count, matches and fault kinds first.
   void publish(Plan* plan, std::int64_t now) noexcept;
   // Fork child: no plan current, every storage free. Only the forking thread
   // exists, so nobody reads the old plans.
