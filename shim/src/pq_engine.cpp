@@ -4,14 +4,11 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <new>
-#include <type_traits>
 
-#include "faultline/controlplane/publish.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/plan.h"
-#include "faultline/shim/rng.h"
 #include "faultline/shim/sql_regex.h"
+#include "plan_scan.h"
 
 namespace faultline::shim {
 namespace {
@@ -29,28 +26,7 @@ struct RegexHolder {
 constexpr int kHolders = 2 * static_cast<int>(abi::kMaxFaults);
 constinit RegexHolder g_regexes[kHolders];
 
-// Per-thread --pct streams, one per fault slot, tagged with the generation
-// they were seeded for (raw storage: no TLS constructor).
-struct alignas(Rng) RawRng {
-  unsigned char bytes[sizeof(Rng)];
-};
-static_assert(std::is_trivially_destructible_v<Rng>);
-constinit thread_local RawRng t_pct[abi::kMaxFaults] __attribute__((tls_model("initial-exec"))) = {};
-constinit thread_local std::uint64_t t_pct_generation[abi::kMaxFaults]
-    __attribute__((tls_model("initial-exec")));
-constinit thread_local std::uint32_t t_ordinal __attribute__((tls_model("initial-exec"))) = 0;
-constinit std::atomic<std::uint32_t> g_threads{0};
-
 constexpr std::uint64_t kPqPctTag = 0x70712d7063742d67ULL;  // "pq-pct-g"
-
-Rng& pct_stream(std::uint32_t slot, std::uint64_t generation, std::uint64_t seed) noexcept {
-  unsigned char* raw = t_pct[slot].bytes;
-  if (t_pct_generation[slot] == generation) return *std::launder(reinterpret_cast<Rng*>(raw));
-  if (t_ordinal == 0) t_ordinal = g_threads.fetch_add(1, std::memory_order_relaxed) + 1;
-  Rng* rng = new (raw) Rng(mix_seed(seed ^ kPqPctTag, t_ordinal - 1));
-  t_pct_generation[slot] = generation;
-  return *rng;
-}
 
 bool acts_on(abi::FaultKind kind, PqOp op) noexcept {
   switch (kind) {
@@ -75,15 +51,6 @@ bool sql_matches(std::uint64_t generation, std::string_view sql) noexcept {
     return matched;
   }
   return false;  // disarmed meanwhile
-}
-
-std::uint64_t claim_hit(std::atomic<std::uint64_t>& hits, std::uint64_t max_hits) noexcept {
-  if (max_hits == 0) return hits.fetch_add(1, std::memory_order_relaxed) + 1;
-  std::uint64_t h = hits.load(std::memory_order_relaxed);
-  do {
-    if (h >= max_hits) return 0;
-  } while (!hits.compare_exchange_weak(h, h + 1, std::memory_order_relaxed));
-  return h + 1;
 }
 
 void copy_field(char* dst, const char* src, std::size_t cap) noexcept {
@@ -139,24 +106,13 @@ void pq_reset_in_child() noexcept {
 
 PqVerdict decide_pq(const PqCall& call) noexcept {
   PqVerdict verdict;
-  const Plan* plan = g_plan.load(std::memory_order_acquire);
-  if (plan == nullptr) return verdict;
-  const std::uint64_t version = plan->version.load(std::memory_order_acquire);
-  if (version & 1u) return verdict;
-  const std::uint32_t n = std::min(plan->count, abi::kMaxFaults);
-  abi::FaultSlot* slots = fault_slots();
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const CompiledFault& f = plan->faults[i];
+  const bool intact = scan::for_each_published([&](const CompiledFault& f, abi::FaultSlot& counters) {
     const auto kind = static_cast<abi::FaultKind>(f.spec.kind);
-    if (f.slot >= abi::kMaxFaults || !acts_on(kind, call.op)) continue;
+    if (!acts_on(kind, call.op)) return;
     const abi::Match& m = f.spec.match;
-    if (m.db[0] != '\0' && (call.db == nullptr || std::strncmp(call.db, m.db, abi::kDbLen) != 0)) continue;
-    if (m.sql_regex[0] != '\0' && (!call.sql_known || !sql_matches(f.generation, call.sql))) continue;
-    abi::FaultSlot& counters = slots[f.slot];
-    counters.matched.fetch_add(1, std::memory_order_relaxed);
-    if (!pct_stream(f.slot, f.generation, f.seed).chance_ppm(f.spec.pct_ppm)) continue;
-    const std::uint64_t hits = claim_hit(counters.hits, f.spec.max_hits);
-    if (hits == 0) continue;
+    if (m.db[0] != '\0' && (call.db == nullptr || std::strncmp(call.db, m.db, abi::kDbLen) != 0)) return;
+    if (m.sql_regex[0] != '\0' && (!call.sql_known || !sql_matches(f.generation, call.sql))) return;
+    if (!scan::fires(f, counters, kPqPctTag)) return;
     switch (kind) {
       case abi::FaultKind::kPqRefuse:
         verdict.refuse = true;
@@ -178,15 +134,9 @@ PqVerdict decide_pq(const PqCall& call) noexcept {
         break;
     }
     ++verdict.fired;
-    if (hits == 1) {
-      if (const cp::Segment* seg = event_sink())
-        cp::publish_event(*seg, abi::EventType::kFaultFired, static_cast<std::int32_t>(f.slot), 0, hits,
-                          f.spec.id, "first hit");
-    }
-  }
-  std::atomic_thread_fence(std::memory_order_acquire);
+  });
   // The storage was reused under a stalled reader: what it read may be torn.
-  if (plan->version.load(std::memory_order_relaxed) != version) return PqVerdict{};
+  if (!intact) return PqVerdict{};
   if (verdict.sever) verdict.error = false;
   return verdict;
 }
