@@ -148,6 +148,7 @@ Verdict draw(const CompiledFault& f, ThreadFaultState& st, const SocketInfo& s) 
       break;
     case abi::FaultKind::kRefuse:
       e.err = spec.err != 0 ? spec.err : ECONNREFUSED;
+      e.refuse = true;
       break;
     case abi::FaultKind::kErrno:
       e.err = spec.err;
@@ -203,7 +204,10 @@ void merge(Verdict& into, const Verdict& e) noexcept {
     into.rate_generation = e.rate_generation;
   }
   into.entropy ^= e.entropy;
-  if (into.err == 0) into.err = e.err;
+  if (into.err == 0) {
+    into.err = e.err;
+    into.refuse = e.refuse;
+  }
   if (e.slice_max != 0 && (into.slice_max == 0 || e.slice_max < into.slice_max)) into.slice_max = e.slice_max;
   into.reorder_gap = std::max(into.reorder_gap, e.reorder_gap);
   into.drop = into.drop || e.drop;
