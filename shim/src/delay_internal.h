@@ -24,6 +24,7 @@ struct Entry {
   bool done = false;
   bool delayed = false;  // a fault delayed it (telemetry)
   std::int32_t err = 0;  // kError: the errno; kShutdown: how
+  std::uint32_t hold = 0;  // reorder: datagrams still to overtake this one (0: not held)
 };
 
 // Entries in arrival order over a byte ring. Datagrams may complete out of
@@ -53,10 +54,14 @@ class Queue {
   Entry* earliest() noexcept;
   // The live entry after `e` in arrival order, or null.
   Entry* next_after(const Entry* e) noexcept;
+  // Reorder: a datagram with `due` was queued behind the held entries:
+  // each counts it, and one whose gap is now complete is due right after it.
+  void count_overtaking(std::int64_t due) noexcept;
 
   std::int64_t last_due = 0;  // streams: due times never decrease
   std::uint32_t partial = 0;  // bytes of oldest() already consumed (streams)
   std::size_t payload_ = 0;   // payload bytes of live entries
+  std::uint32_t held = 0;     // live entries with hold > 0
 
  private:
   bool map() noexcept;

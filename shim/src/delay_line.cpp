@@ -18,6 +18,7 @@
 #include <new>
 
 #include "delay_internal.h"
+#include "faultline/shim/bandwidth_table.h"
 #include "faultline/shim/clock.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
@@ -198,8 +199,30 @@ void wake_waiters(std::int64_t due) noexcept {
 
 namespace {
 
+// Flips one bit of `n` bytes at `p`, chosen by `entropy` (corrupt).
+void flip_bit(unsigned char* p, std::size_t n, std::uint64_t entropy) noexcept {
+  if (n == 0) return;
+  p[entropy % n] ^= static_cast<unsigned char>(1u << ((entropy >> 32) % 8));
+}
+
+// A second copy of the datagram `e` just stamped (duplicate), due with it.
+void queue_copy(Queue& q, const Entry& e, std::int64_t due) noexcept {
+  const std::uint32_t bytes = e.len + e.addr_len;
+  Entry* copy = q.push(bytes);
+  if (copy == nullptr) return;  // no room: the copy is lost, as a full buffer would lose it
+  std::memcpy(q.data(*copy), q.data(e), bytes);
+  const std::uint32_t off = copy->off;
+  *copy = e;
+  copy->off = off;
+  copy->hold = 0;
+  copy->due = due;
+  q.payload_ += e.len;
+  g_queued.fetch_add(1, std::memory_order_relaxed);
+}
+
 // Queues one received message; `n` bytes are at e's payload already.
-// Returns its due time (INT64_MAX when a loss fault dropped it).
+// Returns its due time (INT64_MAX when a loss fault dropped it). The data
+// faults are decided here, at arrival (delay_line.h).
 std::int64_t stamp(Line* l, Entry* e, std::int64_t now, const sockaddr* src, socklen_t src_len,
                    std::size_t n) noexcept {
   SocketInfo call = l->info;
@@ -214,13 +237,25 @@ std::int64_t stamp(Line* l, Entry* e, std::int64_t now, const sockaddr* src, soc
     g_dropped.fetch_add(1, std::memory_order_relaxed);
     return INT64_MAX;
   }
-  const std::int64_t wait = v.wait_ns();
+  std::int64_t wait = v.wait_ns();
+  if (v.rate_bytes_per_s != 0)
+    wait += bandwidth::reserve(l->fd, bandwidth::Way::kIngress, v.rate_bytes_per_s, v.rate_generation, now, n);
+  if (v.corrupt && call.datagram != 0) flip_bit(q.data(*e), n, v.entropy);
   std::int64_t due = now + wait;
   if (call.datagram == 0 || wait == 0) due = std::max(due, q.last_due);
-  e->due = due;
+  if (call.datagram != 0) q.count_overtaking(due);
   e->delayed = wait > 0;
-  q.last_due = std::max(q.last_due, due);
+  if (call.datagram != 0 && v.reorder_gap > 0) {
+    e->hold = v.reorder_gap;  // held: the datagrams after it may pass it
+    e->delayed = true;
+    ++q.held;
+    e->due = due + kReorderHoldNs;
+  } else {
+    e->due = due;
+    q.last_due = std::max(q.last_due, due);
+  }
   g_queued.fetch_add(1, std::memory_order_relaxed);
+  if (v.duplicate && call.datagram != 0) queue_copy(q, *e, due);
   return due;
 }
 
@@ -381,7 +416,7 @@ bool could_delay(abi::Direction dir, const SocketInfo& socket) noexcept {
   bool found = false;
   const std::uint32_t n = std::min(plan->count, abi::kMaxFaults);
   for (std::uint32_t i = 0; i < n && !found; ++i) {
-    if (plan->faults[i].spec.kind != static_cast<std::uint16_t>(abi::FaultKind::kLatency)) continue;
+    if (!held_kind(plan->faults[i].spec.kind)) continue;
     CompiledMatch m = plan->matches[i];
     if (socket.has_peer == 0) {  // any peer may send to an unconnected socket
       m.family = 0;
@@ -400,8 +435,8 @@ bool egress_pending(int fd) noexcept {
   return !l->out.empty();
 }
 
-ssize_t send(int fd, const SocketInfo& socket, const Outgoing& msg, std::int64_t delay_ns,
-             bool nonblocking) noexcept {
+ssize_t send(int fd, const SocketInfo& socket, const Outgoing& msg, std::int64_t delay_ns, bool nonblocking,
+             std::uint32_t reorder_gap) noexcept {
   if (!available()) return -2;
   const std::size_t total = iov_total(msg.iov, msg.iovcnt);
   if (socket.datagram != 0 && total > kMaxDatagram) return -2;  // the kernel reports EMSGSIZE
@@ -433,8 +468,17 @@ ssize_t send(int fd, const SocketInfo& socket, const Outgoing& msg, std::int64_t
       e->delayed = delay_ns > 0;
       std::int64_t due = now + std::max<std::int64_t>(delay_ns, 0);
       if (socket.datagram == 0 || delay_ns <= 0) due = std::max(due, l->out.last_due);
+      if (socket.datagram != 0) l->out.count_overtaking(due);
+      if (socket.datagram != 0 && reorder_gap > 0) {
+        // Held: not part of last_due, so the datagrams after it may pass it.
+        e->hold = reorder_gap;
+        e->delayed = true;
+        ++l->out.held;
+        due += kReorderHoldNs;
+      } else {
+        l->out.last_due = std::max(l->out.last_due, due);
+      }
       e->due = due;
-      l->out.last_due = std::max(l->out.last_due, due);
       l->out.payload_ += n;
       g_queued.fetch_add(1, std::memory_order_relaxed);
       activate(l);

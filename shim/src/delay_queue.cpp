@@ -62,6 +62,7 @@ void Queue::complete(Entry& e) noexcept {
   if (e.done) return;
   e.done = true;
   --live_;
+  if (e.hold > 0) --held;
   if (e.kind == EntryKind::kData) payload_ -= e.len;
   while (head_ != tail_ && at(head_).done) ++head_;
   if (head_ == tail_) {
@@ -74,6 +75,7 @@ void Queue::complete(Entry& e) noexcept {
 void Queue::clear() noexcept {
   head_ = tail_ = rpos_ = wpos_ = live_ = 0;
   payload_ = 0;
+  held = 0;
   partial = 0;
   last_due = 0;
 }
@@ -100,6 +102,18 @@ Entry* Queue::next_after(const Entry* e) noexcept {
   for (++i; i != tail_ && i - head_ <= kEntries; ++i)
     if (!at(i).done) return &at(i);
   return nullptr;
+}
+
+void Queue::count_overtaking(std::int64_t due) noexcept {
+  if (held == 0) return;
+  for (std::uint32_t i = head_; i != tail_; ++i) {
+    Entry& e = at(i);
+    if (e.done || e.hold == 0) continue;
+    if (--e.hold == 0) {
+      --held;
+      e.due = due + 1;  // after the datagram that completed its gap (earliest() breaks ties by arrival)
+    }
+  }
 }
 
 }  // namespace faultline::shim::delay::detail

@@ -4,6 +4,8 @@
 
 #include <climits>
 
+#include "faultline/shim/delay_line.h"
+
 namespace faultline::shim {
 
 constinit std::atomic<const Plan*> g_plan{nullptr};
@@ -39,8 +41,7 @@ void build_filters(Plan& plan) noexcept {
   const std::uint32_t n = plan.count < abi::kMaxFaults ? plan.count : abi::kMaxFaults;
   for (std::uint32_t i = 0; i < n; ++i) {
     add_to_filter(plan.filter, plan.matches[i]);
-    if (plan.faults[i].spec.kind == static_cast<std::uint16_t>(abi::FaultKind::kLatency))
-      add_to_filter(plan.delay_filter, plan.matches[i]);
+    if (delay::held_kind(plan.faults[i].spec.kind)) add_to_filter(plan.delay_filter, plan.matches[i]);
   }
 }
 

@@ -12,7 +12,11 @@
 //            data (EAGAIN / a precise wait until the next due time), and the
 //            readiness wrappers ask readable() instead of the kernel.
 //   order    a stream's due times never decrease; datagrams may overtake one
-//            another under jitter (a real network reorders them too).
+//            another under jitter (a real network reorders them too), and
+//            a reorder fault holds a datagram until `gap` later ones passed.
+//   data     on held ingress the other data faults are decided at arrival
+//            too: bandwidth paces the due times, corrupt flips the bit in
+//            the held copy, duplicate queues a second copy, reorder holds.
 //            Undelayed messages on a descriptor with queued data queue behind
 //            it, so clearing a fault never reorders or loses anything.
 //   close    queued egress is still written (the kernel also sends a closed
@@ -39,16 +43,27 @@ namespace faultline::shim::delay {
 
 inline constexpr std::size_t kEgressLimitBytes = 256 * 1024;  // per descriptor, like a default SO_SNDBUF
 inline constexpr std::size_t kIngressLimitBytes = 1 << 20;    // beyond, the kernel's own buffer holds
+// Reorder: a held datagram goes after the next `gap` datagrams of its
+// descriptor, or this long after it was due when fewer come.
+inline constexpr std::int64_t kReorderHoldNs = 20'000'000;
 
 // g_mode bit set while any line holds data or watches a descriptor: the
 // wrappers stay on their armed path (and deliver it) even with no fault.
 inline constexpr std::uint32_t kModeDelayLine = 1u << 2;
 
+// The kinds of fault whose ingress the line holds (could_delay): latency,
+// and bandwidth and reorder, which pace or hold data from its arrival.
+constexpr bool held_kind(std::uint16_t kind) noexcept {
+  return kind == static_cast<std::uint16_t>(abi::FaultKind::kLatency) ||
+         kind == static_cast<std::uint16_t>(abi::FaultKind::kBandwidth) ||
+         kind == static_cast<std::uint16_t>(abi::FaultKind::kReorder);
+}
+
 // Starts the engine on first use. False if it cannot run (no io_uring).
 bool available() noexcept;
 
-// Whether a published latency fault could delay `dir` traffic of `socket`
-// (any peer, for an unconnected datagram socket).
+// Whether a published fault of a held_kind() could delay `dir` traffic of
+// `socket` (any peer, for an unconnected datagram socket).
 bool could_delay(abi::Direction dir, const SocketInfo& socket) noexcept;
 
 // ---- egress ----
@@ -61,11 +76,14 @@ struct Outgoing {
 // True if `fd` has egress data queued: its sends must join the queue.
 bool egress_pending(int fd) noexcept;
 // Queues `msg` to be written `delay_ns` from now (0: behind what is queued).
+// `reorder_gap` (datagrams): the message is held until `reorder_gap` later
+// datagrams of `fd` have been queued, and written right after the last of
+// them (or kReorderHoldNs after its due time if they do not come).
 // Returns the bytes accepted, -1 with errno (EAGAIN when full and
 // non-blocking, EMSGSIZE, a pending asynchronous error), or -2 when the line
 // cannot take it (the caller falls back to the in-thread wait).
-ssize_t send(int fd, const SocketInfo& socket, const Outgoing& msg, std::int64_t delay_ns,
-             bool nonblocking) noexcept;
+ssize_t send(int fd, const SocketInfo& socket, const Outgoing& msg, std::int64_t delay_ns, bool nonblocking,
+             std::uint32_t reorder_gap = 0) noexcept;
 
 // ---- ingress ----
 // True while receives on `fd` are served from its line.

@@ -38,7 +38,7 @@ struct Plan {
   std::uint32_t pad = 0;
   // Reject filters (match_filter.h), filled by PlanPool::publish from the
   // matches: `filter` over every fault (in the same cache line as the
-  // version), `delay_filter` over the latency faults (the delay line's
+  // version), `delay_filter` over the faults the delay line holds ingress for (its
   // could_delay). A call either rejects passes without a scan.
   MatchFilter filter;
   MatchFilter delay_filter;
