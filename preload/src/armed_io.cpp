@@ -33,6 +33,7 @@
 #include "faultline/shim/engine.h"
 #include "faultline/shim/telemetry_writer.h"
 #include "real_symbols.h"
+#include "unselected_call.h"
 
 namespace faultline::preload {
 namespace {
@@ -75,6 +76,7 @@ ssize_t as_ssize(std::size_t n) noexcept {
 // `queueable`: false when the message cannot wait in the line (ancillary data).
 template <class Send>
 ssize_t egress(int fd, int flags, const shim::delay::Outgoing& out, Send&& send, bool queueable = true) {
+  if (unselected_call(fd, abi::Direction::kEgress, out.addr, out.addr_len)) return send();
   const sockaddr* dest = out.addr;
   const socklen_t dest_len = out.addr_len;
   std::size_t len = 0;
@@ -126,6 +128,7 @@ ssize_t egress(int fd, int flags, const shim::delay::Outgoing& out, Send&& send,
 // `in` describes the call for the delay line.
 template <class Receive>
 ssize_t ingress(int fd, int flags, const shim::delay::Incoming& in, Receive&& receive) {
+  if (unselected_call(fd, abi::Direction::kIngress, nullptr, 0)) return receive(nullptr, nullptr);
   shim::ShimScope scope;
   if (!scope.entered()) return receive(nullptr, nullptr);
   const int saved_errno = errno;
