@@ -380,7 +380,7 @@ x-faultline: {sample-interval: 10ms, duration: 600s}
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1);
     ::dup2(null, 2);
-    ::execl(EXPERIMENT_DRIVER, EXPERIMENT_DRIVER, "run", experiment.c_str(), "--journal", journal.c_str(),
+    ::execl(FAULTLINE_CLI_PATH, FAULTLINE_CLI_PATH, "run", experiment.c_str(), "--journal", journal.c_str(),
             nullptr);
     ::_exit(127);
   }
@@ -408,7 +408,7 @@ INSTANTIATE_TEST_SUITE_P(Signals, Interrupted, ::testing::Values(SIGINT, SIGTERM
 TEST_F(Runs, ShouldExitTwoAndNameFileAndLineForABadExperiment) {
   const std::string err = (dir_ / "err.txt").string();
   const std::string bad = data_path("bad/probe-without-tolerance.yaml").string();
-  const std::string cmd = std::string(EXPERIMENT_DRIVER) + " run " + bad + " 2> " + err + " > /dev/null";
+  const std::string cmd = std::string(FAULTLINE_CLI_PATH) + " run " + bad + " 2> " + err + " > /dev/null";
   const int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), kExitCouldNotRun);
@@ -419,7 +419,7 @@ TEST_F(Runs, ShouldWriteEveryOutputTheCommandLineAsksFor) {
   const std::string args = " --var http_port=" + std::to_string(http_.port()) +
                            " --var tcp_port=" + std::to_string(tcp_.port()) +
                            " --var dir=" + dir_.path().string();
-  const std::string base = std::string(EXPERIMENT_DRIVER) + " run " + data_path("holds.yaml").string() + args;
+  const std::string base = std::string(FAULTLINE_CLI_PATH) + " run " + data_path("holds.yaml").string() + args;
   EXPECT_EQ(std::system((base + " --check > /dev/null").c_str()), 0);
   const std::string outputs = " --journal " + (dir_ / "j.json").string() + " --junit " +
                               (dir_ / "junit.xml").string() + " --svg " + (dir_ / "timeline.svg").string() +

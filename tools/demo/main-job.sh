@@ -19,7 +19,7 @@ shift
 demo_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 echo "==> building the demo stack and the experiment runner"
-cmake --build "$build_dir" -j 2 --target faultline_demo faultline-experiment >/dev/null
+cmake --build "$build_dir" -j 2 --target faultline_demo faultline >/dev/null
 
 results=${FAULTLINE_DEMO_RESULTS:-$build_dir/demo-results/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$results"

@@ -44,14 +44,11 @@ plan=(
 
 bin=${FAULTLINE_DEMO_BIN:?run inside tools/demo/stack.sh (FAULTLINE_DEMO_BIN is not set)}
 export FAULTLINE_CLI=$bin/faultline
-if "$bin/faultline" run --help >/dev/null 2>&1; then
-  runner=("$bin/faultline" run)
-elif [ -x "$bin/../tools/experiment/faultline-experiment" ]; then
-  runner=("$bin/../tools/experiment/faultline-experiment" run)
-else
-  echo "run-experiments: no experiment runner: build the faultline target" >&2
+if ! "$bin/faultline" run --help >/dev/null 2>&1; then
+  echo "run-experiments: $bin/faultline has no 'run' command: build the faultline target" >&2
   exit 2
 fi
+runner=("$bin/faultline" run)
 
 # Between experiments: the stack is back to its steady state (replicas may
 # still be in their restart backoff after the previous one).

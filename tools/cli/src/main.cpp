@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "faultline/cli/error.h"
+#include "faultline/experiment/cli.h"
 
 namespace {
 
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
       cli::add_pause(app),
       cli::add_telemetry(app),
       cli::add_stats(app),
+      faultline::experiment::add_run_command(app),
+      faultline::experiment::add_schedule_command(app),
+      faultline::experiment::add_report_command(app),
   };
   // CLI11 would call an unknown command a missing one; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
