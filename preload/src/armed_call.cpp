@@ -1,11 +1,10 @@
-#include "armed_call.h"
-
 #include <fcntl.h>
 #include <pthread.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "armed_call.h"
 #include "faultline/shim/clock.h"
 #include "faultline/shim/fd_table.h"
 #include "faultline/shim/precise_wait.h"
@@ -28,11 +27,21 @@ shim::Verdict decide_checked(int fd, shim::Op op, abi::Direction dir, shim::Sock
                              std::int64_t* decided_ns) noexcept {
   shim::Verdict v = shim::decide(op, dir, info, len);
   if (v.pass()) return v;
-  *decided_ns = shim::now_ns();
-  if (shim::FdTable::same_socket(fd, info)) return v;
-  shim::g_fd_table.invalidate(fd);
-  if (!socket_of(fd, peer, peer_len, &info)) return shim::Verdict{};
-  return shim::decide(op, dir, info, len);
+  if (!shim::FdTable::same_socket(fd, info)) {
+    shim::g_fd_table.invalidate(fd);
+    if (!socket_of(fd, peer, peer_len, &info)) return shim::Verdict{};
+    v = shim::decide(op, dir, info, len);
+    if (v.pass()) return v;
+  }
+  hold_if_stalled(v);
+  *decided_ns = shim::now_ns();  // after the hold: an injected delay adds to it
+  return v;
+}
+
+void hold_if_stalled(shim::Verdict& v) noexcept {
+  if (v.hold_ns <= 0) return;
+  wait_injected(shim::now_ns(), v.hold_ns, call_mode());
+  v.hold_ns = 0;
 }
 
 void wait_injected(std::int64_t decided_ns, std::int64_t wait_ns, CallMode mode) noexcept {

@@ -30,11 +30,23 @@ bool socket_of(int fd, const sockaddr* peer, socklen_t peer_len, shim::SocketInf
 // shim::decide(), and when a fault would change the call, a check that `fd`
 // still names the cached socket (the cache may be stale if the descriptor
 // was recycled where the shim does not look); on a mismatch the facts are
-// read afresh and the plan asked again. `*decided_ns` is when the verdict
-// was taken (an injected delay counts from there); set only if not pass.
+// read afresh and the plan asked again. A stall fault's hold is carried
+// out here, in the calling thread, before anything else (hold_if_stalled):
+// every socket call that asks the plan passes through it, and the verdict
+// returned has hold_ns 0 (still counted in `fired`: the call was faulted).
+// `*decided_ns` is when the verdict was taken, after the hold (an injected
+// delay counts from there); set only if not pass.
 shim::Verdict decide_checked(int fd, shim::Op op, abi::Direction dir, shim::SocketInfo& info,
                              const sockaddr* peer, socklen_t peer_len, std::size_t len,
                              std::int64_t* decided_ns) noexcept;
+
+// stall --delay D: holds the calling thread for v.hold_ns with the precise
+// wait (wait_injected: recorded as kInjectedDelay), then zeroes it so that
+// nothing holds twice. Never through the delay line: a stall stops the
+// thread, not its messages. A send or connect is held before the call; a
+// receive after its data arrived (its verdict is taken on what it got),
+// before the program sees it.
+void hold_if_stalled(shim::Verdict& v) noexcept;
 
 // Waits until decided_ns + wait_ns on the calling thread with the precise
 // hybrid wait, thread cancellation held off meanwhile (the wait is not one

@@ -12,8 +12,11 @@
 // readiness calls (FAULTLINE_INTERPOSED_READINESS) are here for the delay
 // line: a shutdown waits behind queued data, and a descriptor whose ingress
 // is held is readable when the line says so (armed_readiness.cpp).
+// getaddrinfo (FAULTLINE_INTERPOSED_NAMES) is here for dns faults
+// (armed_dns.cpp).
 #pragma once
 
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -38,6 +41,11 @@
   X(int, epoll_pwait,                                                                                        \
     (int epfd, struct epoll_event* events, int maxevents, int timeout, const sigset_t* sigmask),             \
     (epfd, events, maxevents, timeout, sigmask))
+
+#define FAULTLINE_INTERPOSED_NAMES(X)                                                                \
+  X(int, getaddrinfo,                                                                                \
+    (const char* node, const char* service, const struct addrinfo* hints, struct addrinfo** result), \
+    (node, service, hints, result))
 
 #define FAULTLINE_INTERPOSED(X)                                                                             \
   X(int, socket, (int domain, int type, int protocol), (domain, type, protocol))                            \
@@ -68,4 +76,5 @@
     (int fd, void* buf, size_t len, size_t buf_len, int flags, struct sockaddr* addr, socklen_t* addr_len), \
     (fd, buf, len, buf_len, flags, addr, addr_len))                                                         \
   X(ssize_t, __read_chk, (int fd, void* buf, size_t len, size_t buf_len), (fd, buf, len, buf_len))          \
-  FAULTLINE_INTERPOSED_READINESS(X)
+  FAULTLINE_INTERPOSED_READINESS(X)                                                                         \
+  FAULTLINE_INTERPOSED_NAMES(X)

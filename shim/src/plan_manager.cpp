@@ -1,5 +1,3 @@
-#include "faultline/shim/plan_manager.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +15,7 @@
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
 #include "faultline/shim/plan.h"
+#include "faultline/shim/plan_manager.h"
 #include "faultline/shim/pq_engine.h"
 #include "faultline/shim/rng.h"
 #include "faultline/shim/telemetry_writer.h"
@@ -71,7 +70,8 @@ bool same_id(const char (&a)[abi::kIdLen], const char* b) noexcept {
 }  // namespace
 
 bool PlanManager::supports(abi::FaultKind kind) noexcept {
-  return kind == abi::FaultKind::kLatency || kind == abi::FaultKind::kLoss || is_pq_kind(kind);
+  return kind == abi::FaultKind::kLatency || kind == abi::FaultKind::kLoss || kind == abi::FaultKind::kDns ||
+         kind == abi::FaultKind::kStall || is_pq_kind(kind);
 }
 
 PlanManager::PlanManager() noexcept = default;
@@ -169,7 +169,7 @@ cp::ApplyResult PlanManager::inject(const abi::FaultSpec& spec, std::int64_t now
   if (find(spec.id) >= 0) return rejected("fault id '%s' already armed", spec.id);
   const auto kind = static_cast<abi::FaultKind>(spec.kind);
   if (!supports(kind))
-    return rejected("fault '%s' is not supported by this target yet (latency, loss and pq-* are)",
+    return rejected("fault '%s' is not supported by this target yet (latency, loss, dns, stall and pq-* are)",
                     cp::fault_kind_name(kind));
   const int slot = free_slot(now);
   if (slot < 0) return rejected("fault table full: %u faults armed", abi::kMaxFaults);

@@ -1,0 +1,80 @@
+// A program for the dns and stall tests, run under the preload: it does one
+// thing per line of stdin and answers with one line on stdout.
+//   resolve NAME  getaddrinfo(NAME, IPv4) -> "rc=<return code> errno=<errno> ns=<elapsed>"
+//                 (errno set to 4242 before the call: an injected failure
+//                 must leave it untouched)
+//   send          a 1-byte datagram from a loopback UDP socket to itself,
+//                 then received back -> "ns=<elapsed sendto>"
+// Prints "ready" first.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+namespace {
+
+std::int64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void resolve(const std::string& name) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  errno = 4242;
+  const std::int64_t t0 = now_ns();
+  const int rc = getaddrinfo(name.c_str(), "80", &hints, &result);
+  const std::int64_t elapsed = now_ns() - t0;
+  const int e = errno;
+  if (rc == 0) freeaddrinfo(result);
+  std::printf("rc=%d errno=%d ns=%lld\n", rc, e, static_cast<long long>(elapsed));
+}
+
+void send_to_self(int fd, const sockaddr_in& self) {
+  const char byte = 'x';
+  const std::int64_t t0 = now_ns();
+  const ssize_t n = sendto(fd, &byte, 1, 0, reinterpret_cast<const sockaddr*>(&self), sizeof self);
+  const std::int64_t elapsed = now_ns() - t0;
+  char back = 0;
+  if (n == 1) (void)recv(fd, &back, 1, 0);
+  std::printf("ns=%lld\n", static_cast<long long>(n == 1 ? elapsed : -1));
+}
+
+}  // namespace
+
+int main() {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in self{};
+  self.sin_family = AF_INET;
+  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof self;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof self) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) != 0) {
+    std::perror("lookup_probe: socket");
+    return 1;
+  }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::printf("ready\n");
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.rfind("resolve ", 0) == 0)
+      resolve(line.substr(8));
+    else if (line == "send")
+      send_to_self(fd, self);
+    else
+      std::printf("unknown command '%s'\n", line.c_str());
+  }
+  close(fd);
+  return 0;
+}

@@ -1,0 +1,58 @@
+// lookup_probe (this folder) under the preload, driven line by line, and
+// the dns and stall faults the tests arm in it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "faultline/controlplane/abi.h"
+#include "faultline/controlplane/client.h"
+#include "faultline/testing/process.h"
+
+namespace faultline::dnstest {
+
+inline constexpr std::int64_t kMs = 1'000'000;
+
+struct Lookup {
+  int rc = -1000;        // getaddrinfo's return code
+  int err = 0;           // errno after the call (4242 before it)
+  std::int64_t ns = -1;  // how long the call took
+};
+
+class LookupProbe {
+ public:
+  // Starts lookup_probe under the preload (extra environment entries
+  // "K=V") and attaches to its segment; throws if either fails.
+  static LookupProbe start(const std::string& env_entry = "");
+
+  pid_t pid() const { return process_.pid(); }
+  cp::Client& client() { return *client_; }
+
+  Lookup resolve(const std::string& name);
+  // How long a loopback sendto took in the probe.
+  std::int64_t send_ns();
+
+ private:
+  explicit LookupProbe(testing::Process p) : process_(std::move(p)) {}
+  std::string ask(const std::string& command);
+
+  testing::Process process_;
+  std::optional<cp::Client> client_;
+};
+
+// A dns fault as the CLI builds it: 100%, --for 60s, a fixed seed.
+abi::FaultSpec dns_fault(const char* id, const char* glob, std::int64_t delay_ns, bool fail);
+// A stall fault holding every socket call for delay_ns.
+abi::FaultSpec stall_fault(const char* id, std::int64_t delay_ns);
+
+// Submits and waits for the acknowledgement; ADD_FAILURE unless applied.
+void inject(cp::Client& client, const abi::FaultSpec& spec);
+void clear(cp::Client& client, const char* id);
+// Hits and matched calls of the armed fault `id` (0, 0 if not armed).
+std::uint64_t hits_of(const cp::Client& client, const char* id);
+std::uint64_t matched_of(const cp::Client& client, const char* id);
+
+}  // namespace faultline::dnstest

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include "faultline/testing/targets.h"
+#include "lookup_probe.h"
+
+namespace faultline::dnstest {
+
+using namespace std::chrono_literals;
+
+LookupProbe LookupProbe::start(const std::string& env_entry) {
+  testing::SpawnOptions options = testing::SpawnOptions().with_stdin();
+  if (!env_entry.empty()) options = options.with_env(env_entry);
+  LookupProbe p(testing::Process::spawn({FAULTLINE_LOOKUP_PROBE_PATH}, options));
+  const auto ready = p.process_.read_line(10s);
+  if (ready != "ready") throw std::runtime_error("lookup_probe did not start");
+  std::string reason;
+  p.client_ = testing::wait_for_segment(p.pid(), 10s, &reason);
+  if (!p.client_) throw std::runtime_error("lookup_probe: no segment: " + reason);
+  return p;
+}
+
+std::string LookupProbe::ask(const std::string& command) {
+  process_.write_stdin(command + "\n");
+  const auto line = process_.read_line(20s);
+  if (!line) throw std::runtime_error("lookup_probe did not answer '" + command + "'");
+  return *line;
+}
+
+Lookup LookupProbe::resolve(const std::string& name) {
+  const std::string line = ask("resolve " + name);
+  Lookup l;
+  long long ns = -1;
+  if (std::sscanf(line.c_str(), "rc=%d errno=%d ns=%lld", &l.rc, &l.err, &ns) != 3)
+    throw std::runtime_error("lookup_probe answered '" + line + "'");
+  l.ns = ns;
+  return l;
+}
+
+std::int64_t LookupProbe::send_ns() {
+  const std::string line = ask("send");
+  long long ns = -1;
+  if (std::sscanf(line.c_str(), "ns=%lld", &ns) != 1 || ns < 0)
+    throw std::runtime_error("lookup_probe answered '" + line + "'");
+  return ns;
+}
+
+abi::FaultSpec dns_fault(const char* id, const char* glob, std::int64_t delay_ns, bool fail) {
+  abi::FaultSpec f{};
+  std::strncpy(f.id, id, sizeof f.id - 1);
+  f.kind = static_cast<std::uint16_t>(abi::FaultKind::kDns);
+  f.pct_ppm = 1'000'000;
+  f.for_ns = 60'000 * kMs;
+  f.seed = 1234;
+  f.delay_ns = delay_ns;
+  f.dns_fail = fail ? 1 : 0;
+  std::strncpy(f.host_glob, glob, sizeof f.host_glob - 1);
+  return f;
+}
+
+abi::FaultSpec stall_fault(const char* id, std::int64_t delay_ns) {
+  abi::FaultSpec f{};
+  std::strncpy(f.id, id, sizeof f.id - 1);
+  f.kind = static_cast<std::uint16_t>(abi::FaultKind::kStall);
+  f.pct_ppm = 1'000'000;
+  f.for_ns = 60'000 * kMs;
+  f.seed = 1234;
+  f.delay_ns = delay_ns;
+  return f;
+}
+
+void inject(cp::Client& client, const abi::FaultSpec& spec) {
+  const cp::AckResult r = client.request(cp::make_inject(spec), 5s);
+  if (r.status != abi::AckStatus::kApplied) ADD_FAILURE() << "inject not applied: " << r.reason;
+}
+
+void clear(cp::Client& client, const char* id) {
+  const cp::AckResult r = client.request(cp::make_clear(id), 5s);
+  if (r.status != abi::AckStatus::kApplied) ADD_FAILURE() << "clear not applied: " << r.reason;
+}
+
+namespace {
+std::optional<cp::FaultView> view(const cp::Client& client, const char* id) {
+  for (const cp::FaultView& f : client.faults())
+    if (std::strcmp(f.spec.id, id) == 0) return f;
+  return std::nullopt;
+}
+}  // namespace
+
+std::uint64_t hits_of(const cp::Client& client, const char* id) {
+  const auto f = view(client, id);
+  return f ? f->hits : 0;
+}
+
+std::uint64_t matched_of(const cp::Client& client, const char* id) {
+  const auto f = view(client, id);
+  return f ? f->matched : 0;
+}
+
+}  // namespace faultline::dnstest
