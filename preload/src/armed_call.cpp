@@ -1,10 +1,11 @@
+#include "armed_call.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "armed_call.h"
 #include "faultline/shim/clock.h"
 #include "faultline/shim/fd_table.h"
 #include "faultline/shim/precise_wait.h"

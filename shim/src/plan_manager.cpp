@@ -1,3 +1,5 @@
+#include "faultline/shim/plan_manager.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +17,6 @@
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
 #include "faultline/shim/plan.h"
-#include "faultline/shim/plan_manager.h"
 #include "faultline/shim/pq_engine.h"
 #include "faultline/shim/rng.h"
 #include "faultline/shim/telemetry_writer.h"
