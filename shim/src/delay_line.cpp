@@ -20,6 +20,7 @@
 #include "delay_internal.h"
 #include "faultline/shim/bandwidth_table.h"
 #include "faultline/shim/clock.h"
+#include "faultline/shim/connection_state.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
 #include "faultline/shim/plan.h"
@@ -233,6 +234,18 @@ std::int64_t stamp(Line* l, Entry* e, std::int64_t now, const sockaddr* src, soc
   e->len = static_cast<std::uint32_t>(n);
   q.payload_ += n;
   if (v.drop && call.datagram != 0) {
+    q.complete(*e);
+    g_dropped.fetch_add(1, std::memory_order_relaxed);
+    return INT64_MAX;
+  }
+  // blackhole: nothing is received. reset: the connection is aborted (the
+  // program's receives report it from the descriptor's mark) and what came
+  // is gone with it.
+  if (v.blackhole || (v.reset && call.datagram == 0)) {
+    if (v.reset && l->fd >= 0) {
+      conn::abort_connection(l->sock);
+      conn::set_reset(l->fd);
+    }
     q.complete(*e);
     g_dropped.fetch_add(1, std::memory_order_relaxed);
     return INT64_MAX;

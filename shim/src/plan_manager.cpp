@@ -12,6 +12,7 @@
 #include "faultline/controlplane/segment.h"
 #include "faultline/controlplane/validate.h"
 #include "faultline/shim/clock.h"
+#include "faultline/shim/connection_state.h"
 #include "faultline/shim/delay_line.h"
 #include "faultline/shim/delay_model.h"
 #include "faultline/shim/engine.h"
@@ -367,10 +368,11 @@ void PlanManager::update_mode(bool armed) noexcept {
   if (detached_) return;
   std::uint32_t mode = armed ? kModeArmed : 0u;
   if (telemetry_wanted_ && telemetry_sink() != nullptr) mode |= kModeTelemetry;
-  // The delay line owns its bit (delay::kModeDelayLine) and flips it from other threads.
+  // The delay line and the connection marks own their bits (delay::kModeDelayLine,
+  // conn::kModeConnections) and flip them from other threads.
   std::uint32_t old = g_mode.load(std::memory_order_relaxed);
   for (;;) {
-    const std::uint32_t next = mode | (old & delay::kModeDelayLine);
+    const std::uint32_t next = mode | (old & (delay::kModeDelayLine | conn::kModeConnections));
     if (next == old) return;
     // Descriptors may have been recycled while wrappers only passed through.
     if (old == 0) g_fd_table.invalidate_all();
