@@ -15,10 +15,13 @@
 namespace faultline::cp {
 namespace {
 
-// wait_ack spins this long before sleeping: a target that is awake answers
-// within microseconds, and a sleep would add its own wake-up latency.
-constexpr std::int64_t kSpinNs = 20'000;
-constexpr std::int64_t kPollSleepNs = 50'000;
+// wait_ack spins this long before sleeping on the ack bell: a target
+// already awake answers within microseconds. Kept short: on a machine with
+// few CPUs a longer spin holds the CPU the target's apply thread needs.
+constexpr std::int64_t kSpinNs = 3'000;
+// Longest sleep on the ack bell between checks (a target from before the
+// bell never rings it: its acks are then seen within this).
+constexpr std::int64_t kBellSleepMaxNs = 1'000'000;
 constexpr std::int64_t kAliveCheckNs = 10'000'000;
 // A fault slot whose writer stays mid-update this many reads is skipped
 // (its writer died or is descheduled); faults() must not hang on it.
@@ -149,10 +152,19 @@ AckResult Client::wait_ack(std::uint64_t seq, std::chrono::nanoseconds timeout) 
         return r;
       }
     }
-    if (now - start < kSpinNs)
+    if (now - start < kSpinNs) {
       cpu_relax();
-    else
-      sleep_ns(std::min(kPollSleepNs, deadline - now));
+      continue;
+    }
+    // Announce the sleep, then look again: the apply thread bumps the bell
+    // after the ack's seq and wakes only if it sees a sleeper, so either it
+    // wakes us or we see its bump (and the ack) here.
+    abi::Header* h = segment_.header();
+    h->ack_sleepers.fetch_add(1, std::memory_order_seq_cst);
+    const std::uint32_t bell = h->ack_bell.load(std::memory_order_seq_cst);
+    if (ack.seq.load(std::memory_order_acquire) == s)
+      futex_wait(&h->ack_bell, bell, std::min(kBellSleepMaxNs, std::min(deadline, next_alive_check) - now));
+    h->ack_sleepers.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 

@@ -177,7 +177,8 @@ void Target::drain() noexcept {
       if (!result.applied && result.reason[0] == '\0')
         set_reason(&result, "rejected by the target (no reason given)");
     }
-    acknowledge(cmd, result, detail::mono_ns());
+    const std::int64_t applied_ns = detail::mono_ns();
+    // Counted and logged before the ack: a tool that sees its ack sees them.
     if (result.applied) {
       telemetry->commands_applied.fetch_add(1, std::memory_order_relaxed);
     } else {
@@ -188,6 +189,7 @@ void Target::drain() noexcept {
           cmd.op == static_cast<std::uint16_t>(abi::CommandOp::kInject) ? cmd.fault.id : cmd.target_id;
       publish_event(segment_, abi::EventType::kCommandRejected, -1, 0, 0, id, result.reason);
     }
+    acknowledge(cmd, result, applied_ns);
   }
 }
 
@@ -213,6 +215,11 @@ void Target::acknowledge(const abi::Command& cmd, const ApplyResult& result,
                      : 0;
   detail::copy_cstr(ack.reason, result.applied ? "" : result.reason);
   ack.seq.store(cmd.seq, std::memory_order_release);
+  // After the seq (client.cpp, wait_ack: the tool announces its sleep, then
+  // reads the bell and the seq again).
+  abi::Header* h = segment_.header();
+  h->ack_bell.fetch_add(1, std::memory_order_seq_cst);
+  if (h->ack_sleepers.load(std::memory_order_seq_cst) != 0) futex_wake(&h->ack_bell, INT_MAX);
 }
 
 }  // namespace faultline::cp

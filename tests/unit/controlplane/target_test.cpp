@@ -31,6 +31,7 @@ using testing::wait_until;
 class RecordingHandler : public CommandHandler {
  public:
   ApplyResult apply(const abi::Command& cmd, std::int64_t now_mono_ns) noexcept override {
+    while (hold.load()) std::this_thread::sleep_for(100us);
     applied.fetch_add(1);
     last_now.store(now_mono_ns);
     last_op.store(cmd.op);
@@ -52,6 +53,7 @@ class RecordingHandler : public CommandHandler {
   std::atomic<int> applied{0}, ticks{0};
   std::atomic<std::int64_t> last_now{0}, tick_every_ns{0};
   std::atomic<std::uint16_t> last_op{0};
+  std::atomic<bool> hold{false};  // apply waits while set
 };
 
 class TargetTest : public ::testing::Test {
@@ -127,6 +129,22 @@ TEST_F(TargetTest, ShouldRejectAnUnknownOpWithoutCallingTheHandler) {
   EXPECT_EQ(ack.status, abi::AckStatus::kRejected);
   EXPECT_EQ(ack.reason, "op: 77 is not a command (1..5)");
   EXPECT_EQ(handler.applied.load(), 0);
+}
+
+TEST_F(TargetTest, ShouldWakeAToolSleepingOnTheAckBell) {
+  abi::Header& h = *client->segment().header();
+  handler.hold.store(true);
+  AckResult ack;
+  std::thread tool([&] { ack = request(make_clear_all()); });
+  // The tool announces its sleep; the bell has not rung while the command is held.
+  const std::uint32_t bell = h.ack_bell.load();
+  EXPECT_TRUE(wait_until([&] { return h.ack_sleepers.load() == 1; }));
+  EXPECT_EQ(h.ack_bell.load(), bell);
+  handler.hold.store(false);
+  tool.join();
+  EXPECT_EQ(ack.status, abi::AckStatus::kApplied) << ack.reason;
+  EXPECT_EQ(h.ack_bell.load(), bell + 1);
+  EXPECT_EQ(h.ack_sleepers.load(), 0u);
 }
 
 TEST_F(TargetTest, ShouldCountAppliedAndRejectedCommandsInTelemetry) {

@@ -8,8 +8,9 @@
 //   Header      written once by the target before abi_version is published;
 //               heartbeat and doorbell are atomics shared with tools.
 //   CommandRing many tools push (MPSC), the target's apply thread pops.
-//   Ack[]       the apply thread writes a slot, then its seq with release;
-//               the tool that submitted seq polls for it.
+//   Ack[]       the apply thread writes a slot, then its seq with release,
+//               then rings ack_bell; the tool that submitted seq sleeps on
+//               ack_bell (futex) until its slot holds seq.
 //   Event[]     target threads write (fetch_add on the head), tools read.
 //   FaultSlot[] the apply thread publishes the armed faults; hot paths bump
 //               hit counters.
@@ -320,6 +321,11 @@ struct alignas(kCacheLine) Header {
   // -- live words, each on its own line --
   alignas(kCacheLine) std::atomic<std::uint32_t> doorbell;  // futex: tools bump and wake
   std::atomic<std::uint32_t> apply_thread_alive;
+  // futex: the apply thread bumps it after writing acks and wakes the tools
+  // sleeping on it (ack_sleepers counts them, so an ack costs no syscall
+  // when nobody sleeps).
+  std::atomic<std::uint32_t> ack_bell;
+  std::atomic<std::uint32_t> ack_sleepers;
   alignas(kCacheLine) std::atomic<std::int64_t> heartbeat_mono_ns;
   alignas(kCacheLine) std::atomic<std::uint64_t> next_seq;  // tools fetch_add for Command::seq
   alignas(kCacheLine) std::atomic<std::uint64_t> event_head;  // next Event index
@@ -329,6 +335,7 @@ static_assert(offsetof(Header, program) == 56);
 static_assert(offsetof(Header, labels) == 120);
 static_assert(offsetof(Header, ring_offset) == 376);
 static_assert(offsetof(Header, doorbell) == 448);
+static_assert(offsetof(Header, ack_bell) == 456);
 static_assert(offsetof(Header, heartbeat_mono_ns) == 512);
 static_assert(offsetof(Header, next_seq) == 576);
 static_assert(offsetof(Header, event_head) == 640);
