@@ -8,7 +8,9 @@
 // The fortify variants (__recv_chk, __recvfrom_chk, __read_chk) are what a
 // program built with _FORTIFY_SOURCE calls instead of recv, recvfrom and
 // read. dup2 and dup3 are here because they silently close their target
-// descriptor, which the descriptor cache must hear about. shutdown and the
+// descriptor, which the descriptor cache must hear about. sendmmsg and
+// recvmmsg go message by message when a fault selects their socket
+// (armed_mmsg.cpp). shutdown and the
 // readiness calls (FAULTLINE_INTERPOSED_READINESS) are here for the delay
 // line: a shutdown waits behind queued data, and a descriptor whose ingress
 // is held is readable when the line says so (armed_readiness.cpp).
@@ -76,5 +78,8 @@
     (int fd, void* buf, size_t len, size_t buf_len, int flags, struct sockaddr* addr, socklen_t* addr_len), \
     (fd, buf, len, buf_len, flags, addr, addr_len))                                                         \
   X(ssize_t, __read_chk, (int fd, void* buf, size_t len, size_t buf_len), (fd, buf, len, buf_len))          \
+  X(int, sendmmsg, (int fd, struct mmsghdr* vec, unsigned int vlen, int flags), (fd, vec, vlen, flags))     \
+  X(int, recvmmsg, (int fd, struct mmsghdr* vec, unsigned int vlen, int flags, struct timespec* timeout),   \
+    (fd, vec, vlen, flags, timeout))                                                                        \
   FAULTLINE_INTERPOSED_READINESS(X)                                                                         \
   FAULTLINE_INTERPOSED_NAMES(X)

@@ -22,8 +22,8 @@ struct Entry {
   std::uint16_t addr_len = 0;
   EntryKind kind = EntryKind::kData;
   bool done = false;
-  bool delayed = false;  // a fault delayed it (telemetry)
-  std::int32_t err = 0;  // kError: the errno; kShutdown: how
+  bool delayed = false;    // a fault delayed it (telemetry)
+  std::int32_t err = 0;    // kError: the errno; kShutdown: how
   std::uint32_t hold = 0;  // reorder: datagrams still to overtake this one (0: not held)
 };
 

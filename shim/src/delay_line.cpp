@@ -252,7 +252,8 @@ std::int64_t stamp(Line* l, Entry* e, std::int64_t now, const sockaddr* src, soc
   }
   std::int64_t wait = v.wait_ns();
   if (v.rate_bytes_per_s != 0)
-    wait += bandwidth::reserve(l->fd, bandwidth::Way::kIngress, v.rate_bytes_per_s, v.rate_generation, now, n);
+    wait +=
+        bandwidth::reserve(l->fd, bandwidth::Way::kIngress, v.rate_bytes_per_s, v.rate_generation, now, n);
   if (v.corrupt && call.datagram != 0) flip_bit(q.data(*e), n, v.entropy);
   std::int64_t due = now + wait;
   if (call.datagram == 0 || wait == 0) due = std::max(due, q.last_due);

@@ -28,10 +28,10 @@
 
 namespace faultline::shim::bandwidth {
 
-inline constexpr std::uint64_t kMinBurstBytes = 1500;            // an Ethernet MTU
-inline constexpr std::int64_t kBurstWindowNs = 1'000'000;         // 1 ms of rate
-inline constexpr std::size_t kMaxQuantumBytes = 64 * 1024;        // at most a quarter of the delay line's queue
-inline constexpr std::int64_t kQuantumWindowNs = 10'000'000;      // 10 ms of rate per stream message
+inline constexpr std::uint64_t kMinBurstBytes = 1500;         // an Ethernet MTU
+inline constexpr std::int64_t kBurstWindowNs = 1'000'000;     // 1 ms of rate
+inline constexpr std::size_t kMaxQuantumBytes = 64 * 1024;    // at most a quarter of the delay line's queue
+inline constexpr std::int64_t kQuantumWindowNs = 10'000'000;  // 10 ms of rate per stream message
 
 enum class Way : std::uint8_t { kEgress = 0, kIngress = 1 };
 
