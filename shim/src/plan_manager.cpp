@@ -69,11 +69,18 @@ bool same_id(const char (&a)[abi::kIdLen], const char* b) noexcept {
   return std::strncmp(a, b, abi::kIdLen) == 0;
 }
 
+// The data faults, carried out by the armed data calls (preload/src/armed_io.cpp).
+bool is_data_kind(abi::FaultKind kind) noexcept {
+  return kind == abi::FaultKind::kBandwidth || kind == abi::FaultKind::kSlice ||
+         kind == abi::FaultKind::kCorrupt || kind == abi::FaultKind::kDuplicate ||
+         kind == abi::FaultKind::kReorder;
+}
+
 }  // namespace
 
 bool PlanManager::supports(abi::FaultKind kind) noexcept {
   return kind == abi::FaultKind::kLatency || kind == abi::FaultKind::kLoss || kind == abi::FaultKind::kDns ||
-         kind == abi::FaultKind::kStall || is_pq_kind(kind);
+         kind == abi::FaultKind::kStall || is_pq_kind(kind) || is_data_kind(kind);
 }
 
 PlanManager::PlanManager() noexcept = default;
@@ -171,8 +178,10 @@ cp::ApplyResult PlanManager::inject(const abi::FaultSpec& spec, std::int64_t now
   if (find(spec.id) >= 0) return rejected("fault id '%s' already armed", spec.id);
   const auto kind = static_cast<abi::FaultKind>(spec.kind);
   if (!supports(kind))
-    return rejected("fault '%s' is not supported by this target yet (latency, loss, dns, stall and pq-* are)",
-                    cp::fault_kind_name(kind));
+    return rejected(
+        "fault '%s' is not supported by this target yet (latency, loss, the data faults, dns, stall and pq-* "
+        "are)",
+        cp::fault_kind_name(kind));
   const int slot = free_slot(now);
   if (slot < 0) return rejected("fault table full: %u faults armed", abi::kMaxFaults);
   const std::uint64_t generation = g_generation.fetch_add(1, std::memory_order_relaxed) + 1;
