@@ -480,7 +480,7 @@ ssize_t send(int fd, const SocketInfo& socket, const Outgoing& msg, std::int64_t
       e->addr_len = static_cast<std::uint16_t>(msg.addr_len);
       e->stamp = now;
       e->delayed = delay_ns > 0;
-      std::int64_t due = now + std::max<std::int64_t>(delay_ns, 0);
+      std::int64_t due = (msg.from_ns > 0 ? msg.from_ns : now) + std::max<std::int64_t>(delay_ns, 0);
       if (socket.datagram == 0 || delay_ns <= 0) due = std::max(due, l->out.last_due);
       if (socket.datagram != 0) l->out.count_overtaking(due);
       if (socket.datagram != 0 && reorder_gap > 0) {

@@ -72,6 +72,10 @@ struct Outgoing {
   int iovcnt = 0;
   const sockaddr* addr = nullptr;  // sendto / sendmsg destination, if any
   socklen_t addr_len = 0;
+  // The instant delay_ns counts from (0: when queued). Bandwidth pacing sets
+  // it to its reservation, so a sender that waited for room in the queue
+  // does not push its due time, and the rate, back by that wait.
+  std::int64_t from_ns = 0;
 };
 // True if `fd` has egress data queued: its sends must join the queue.
 bool egress_pending(int fd) noexcept;
