@@ -686,6 +686,7 @@ void end_wait() noexcept {
 }
 
 void on_close(int fd) noexcept {
+  bandwidth::forget(fd);  // the next connection on this number starts with a full bucket
   Line* l = line_of(fd);
   if (l == nullptr) return;
   {

@@ -9,7 +9,9 @@
 //       the peer to close. {"bytes":N,"calls":K,"max_ret":M}
 //   data_peer --mode recv-tcp --port P --bytes N --chunk C
 //       connects to P and reads N bytes with recv() calls of C bytes,
-//       checking the pattern. {"bytes":N,"calls":K,"max_ret":M,"bad":B}
+//       checking the pattern. {"bytes":N,"calls":K,"max_ret":M,"bad":B,
+//       "first_read":F,"span_ns":T}: the first read's bytes, the time from
+//       the first read to the last.
 //   data_peer --mode send-udp --port P --count N --size S [--batch B]
 //       sends N datagrams of S bytes to 127.0.0.1:P from a connected socket
 //       (then reports, and stays until the next stdin line or EOF):
@@ -28,6 +30,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -49,6 +52,12 @@ sockaddr_in loopback(std::uint16_t port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(port);
   return a;
+}
+
+std::int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 void wait_for_go() {
@@ -99,19 +108,27 @@ int recv_tcp(std::uint16_t port, long bytes, long chunk) {
   const int fd = connected(SOCK_STREAM, port);
   std::vector<unsigned char> buf(static_cast<std::size_t>(chunk));
   wait_for_go();
-  long got = 0, calls = 0, max_ret = 0, bad = 0;
+  long got = 0, calls = 0, max_ret = 0, bad = 0, first_read = 0;
+  std::int64_t first_ns = 0, last_ns = 0;
   while (got < bytes) {
     const ssize_t r = recv(fd, buf.data(), buf.size(), 0);
     ++calls;
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
+    last_ns = now_ns();
+    if (got == 0) {
+      first_ns = last_ns;
+      first_read = r;
+    }
     for (ssize_t i = 0; i < r; ++i)
       if (buf[static_cast<std::size_t>(i)] != static_cast<unsigned char>((got + i) % 251)) ++bad;
     max_ret = std::max(max_ret, static_cast<long>(r));
     got += r;
   }
   close(fd);
-  std::printf("{\"bytes\":%ld,\"calls\":%ld,\"max_ret\":%ld,\"bad\":%ld}\n", got, calls, max_ret, bad);
+  std::printf(
+      "{\"bytes\":%ld,\"calls\":%ld,\"max_ret\":%ld,\"bad\":%ld,\"first_read\":%ld,\"span_ns\":%lld}\n", got,
+      calls, max_ret, bad, first_read, static_cast<long long>(last_ns - first_ns));
   return 0;
 }
 

@@ -128,7 +128,8 @@ void end_wait() noexcept;
 
 // ---- descriptor life ----
 // Before the real close: queued egress is handed to a duplicate the engine
-// flushes and closes; queued ingress is discarded.
+// flushes and closes; queued ingress is discarded; the descriptor's
+// bandwidth buckets are forgotten.
 void on_close(int fd) noexcept;
 // Before the real shutdown: SHUT_RD discards queued ingress. True when the
 // shutdown (with SHUT_WR) was queued behind pending egress instead: the
