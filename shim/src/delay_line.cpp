@@ -254,7 +254,6 @@ std::int64_t stamp(Line* l, Entry* e, std::int64_t now, const sockaddr* src, soc
   if (v.rate_bytes_per_s != 0)
     wait +=
         bandwidth::reserve(l->fd, bandwidth::Way::kIngress, v.rate_bytes_per_s, v.rate_generation, now, n);
-  if (v.corrupt && call.datagram != 0) flip_bit(q.data(*e), n, v.entropy);
   std::int64_t due = now + wait;
   if (call.datagram == 0 || wait == 0) due = std::max(due, q.last_due);
   if (call.datagram != 0) q.count_overtaking(due);
@@ -270,6 +269,7 @@ std::int64_t stamp(Line* l, Entry* e, std::int64_t now, const sockaddr* src, soc
   }
   g_queued.fetch_add(1, std::memory_order_relaxed);
   if (v.duplicate && call.datagram != 0) queue_copy(q, *e, due);
+  if (v.corrupt && call.datagram != 0) flip_bit(q.data(*e), n, v.entropy);  // the copy stays intact
   return due;
 }
 

@@ -371,6 +371,41 @@ TEST(DataFaults, ShouldDeliverEveryReceivedDatagramTwiceAtHundredPercentIngressD
   }
 }
 
+// With an ingress latency fault too, the delay line holds the descriptor and
+// decides the data faults at arrival: the duplicate is a second queued
+// copy, the flipped bit is in the held copy, and neither is lost there.
+TEST(DataFaults, ShouldDuplicateAndCorruptDatagramsTheDelayLineHolds) {
+  constexpr int kCount = 50;
+  constexpr std::size_t kSize = 64;
+  Peer peer = spawn_peer({"--mode", "recv-udp", "--count", std::to_string(2 * kCount), "--size",
+                          std::to_string(kSize), "--report-bytes"},
+                         true);
+  abi::FaultSpec lat = latency_fault("lat-in", 5 * kMs);
+  lat.match.dir = static_cast<std::uint8_t>(abi::Direction::kIngress);
+  lat.match.proto = static_cast<std::uint8_t>(abi::Proto::kUdp);
+  inject(*peer.client, lat);
+  inject(*peer.client,
+         data_fault("dup-held", abi::FaultKind::kDuplicate, abi::Direction::kIngress, abi::Proto::kUdp));
+  inject(*peer.client,
+         data_fault("corrupt-held", abi::FaultKind::kCorrupt, abi::Direction::kIngress, abi::Proto::kUdp));
+  peer.go();
+  std::this_thread::sleep_for(50ms);  // the receiver is in its loop
+  send_datagrams(peer.port, kCount, kSize);
+  const nlohmann::json report = peer.report();
+  const auto& data = report.at("data");
+  ASSERT_EQ(data.size(), 2u * kCount);
+  // Arrival order is kept (same due time); of each pair one copy is intact
+  // and one has exactly one bit flipped.
+  for (int i = 0; i < kCount; ++i) {
+    const std::vector<unsigned char> want = expected_datagram(static_cast<std::uint32_t>(i), kSize);
+    const int a = popcount_of_difference(
+        data.at(2 * static_cast<std::size_t>(i)).get<std::vector<unsigned char>>(), want);
+    const int b = popcount_of_difference(
+        data.at(2 * static_cast<std::size_t>(i) + 1).get<std::vector<unsigned char>>(), want);
+    EXPECT_EQ(a + b, 1) << "datagram " << i << ": " << a << " and " << b << " bits differ";
+  }
+}
+
 TEST(DataFaults, ShouldDeliverHeldDatagramAfterTheGap) {
   constexpr int kCount = 10;
   constexpr std::uint32_t kGap = 3;
