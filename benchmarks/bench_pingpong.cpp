@@ -12,18 +12,25 @@
 // none, control (a second unpreloaded pair: the noise floor), faultline,
 // faultline_nothread (FAULTLINE_DISABLE=1: wrappers only), libfiu.
 //
-// BM_InjectedDelay/<delay ns>/<round trips per round>: four kinds of round
-// trips take turns in the same client: without delay (baseline); with the
-// delay made by the client itself before its sendto, with clock_nanosleep
-// or with a sleep-then-spin wait of its own (hybrid); and with the delay
-// injected by libfaultline.so into that sendto. Counters, in us:
-// baseline_p50_us, hot_sendto_p50_us (a sendto in back-to-back round
-// trips); <kind>_error_p50_us / _p99_us = p50 / p99 of the kind's time
-// until sendto returned - delay - <kind>_sendto_p50_us (a sendto call
-// alone after the same kind of pause: the nanosleep kind's own; the hybrid
-// kind's for the injected one); <kind>_rtt_error_p50_us = p50 of whole
-// round trips - the baseline's - delay (this also holds the slower sendto
-// and echo wake-up after a pause).
+// BM_InjectedDelay/<delay ns>/<round trips per round>/<line>: four kinds of
+// round trips take turns in the same client: without delay (baseline);
+// with the delay made by the client itself before its sendto, with
+// clock_nanosleep or with a sleep-then-spin wait of its own (hybrid); and
+// with the delay injected by libfaultline.so into that sendto. <line> 1:
+// the client runs with the delay line (the default: the sendto returns at
+// once, the line's engine sends when due); 0: FAULTLINE_DELAY_LINE=0, the
+// injected delay is waited in the calling thread (wait_injected).
+// Counters, in us: baseline_p50_us, hot_sendto_p50_us (a sendto in
+// back-to-back round trips); <kind>_rtt_error_p50_us = p50 of whole round
+// trips - the baseline's - delay (this also holds the slower sendto and
+// echo wake-up after a pause); nanosleep_error_p50_us / _p99_us = p50 / p99
+// of its time until sendto returned - delay - nanosleep_sendto_p50_us (a
+// sendto alone after such a pause). injected_error_p50_us / _p99_us: in the
+// calling thread, the same as nanosleep's, net of the hybrid kind's sendto
+// after its pause (injected_sendto_p50_us); with the line, p50 / p99 of
+// the injected round trips - the hybrid kind's p50 (the datagram's
+// delivery against the client's own precise wait of the same delay: both
+// see the same echo wake-up after the pause).
 #include <benchmark/benchmark.h>
 #include <sched.h>
 #include <signal.h>
@@ -248,9 +255,11 @@ enum class DelayBy { kNothing, kNanosleep, kHybrid, kInjected };
 void BM_InjectedDelay(benchmark::State& state) {
   const std::int64_t delay = state.range(0);
   const int pings = static_cast<int>(state.range(1));
+  const bool line = state.range(2) != 0;
   std::map<DelayBy, std::vector<double>> rtts, sends, sendtos;
   try {
-    EchoPair pair(Interposer::kFaultline, Placement::kSplit);
+    EchoPair pair(Interposer::kFaultline, Placement::kSplit,
+                  line ? std::vector<std::string>{} : std::vector<std::string>{"FAULTLINE_DELAY_LINE=0"});
     std::string why;
     auto client = testing::wait_for_segment(pair.client_pid(), 10s, &why);
     if (!client) throw std::runtime_error("no segment in the client: " + why);
@@ -298,26 +307,34 @@ void BM_InjectedDelay(benchmark::State& state) {
     state.counters[name + "_error_p99_us"] = (p99(sends[by]) - sendto - d) / 1e3;
     state.counters[name + "_rtt_error_p50_us"] = (bench::median(rtts[by]) - rtt_base - d) / 1e3;
   }
+  state.counters["hybrid_rtt_error_p50_us"] = (bench::median(rtts[DelayBy::kHybrid]) - rtt_base - d) / 1e3;
+  if (line) {
+    // The sendto returned at once: the delay shows in the round trip only.
+    const double hybrid_rtt = bench::median(rtts[DelayBy::kHybrid]);
+    state.counters["injected_error_p50_us"] = (bench::median(rtts[DelayBy::kInjected]) - hybrid_rtt) / 1e3;
+    state.counters["injected_error_p99_us"] = (p99(rtts[DelayBy::kInjected]) - hybrid_rtt) / 1e3;
+  }
 }
 
-// Args: delay ns, round trips per round (three kinds each); a few seconds in all.
+// Args: delay ns, round trips per round (four kinds each), delay line on
+// (1) or off (0); several seconds in all.
 BENCHMARK(BM_InjectedDelay)
-    ->Args({20'000, 300})
+    ->ArgsProduct({{20'000}, {300}, {1, 0}})
     ->Iterations(6)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InjectedDelay)
-    ->Args({1'000'000, 100})
+    ->ArgsProduct({{1'000'000}, {100}, {1, 0}})
     ->Iterations(4)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InjectedDelay)
-    ->Args({10'000'000, 20})
+    ->ArgsProduct({{10'000'000}, {20}, {1, 0}})
     ->Iterations(4)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InjectedDelay)
-    ->Args({200'000'000, 4})
+    ->ArgsProduct({{200'000'000}, {4}, {1, 0}})
     ->Iterations(2)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

@@ -154,6 +154,8 @@ log "resident memory"
 run_bench memory bench_memory .
 log "precise wait primitive"
 run_bench precise_wait bench_precise_wait .
+log "delay line delivery"
+run_bench delay_line bench_delay_line BM_DelayLineDelivery
 
 # One command from each CLI, process start included: fiu-ctrl (a shell
 # script over named pipes) and faultline inject/clear.

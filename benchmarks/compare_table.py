@@ -216,16 +216,37 @@ def command_rows(r, t):
 
 
 def delay_rows(r, t):
+    pings = {20_000: 300, 1_000_000: 100, 10_000_000: 20, 200_000_000: 4}
     for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
-        bench = f"BM_InjectedDelay/{delay}/"
+        bench = f"BM_InjectedDelay/{delay}/{pings[delay]}/0/"
         ours = r.counter("pingpong", bench, "injected_error_p50_us")
         sleep = r.counter("pingpong", bench, "nanosleep_error_p50_us")
         rtt = r.counter("pingpong", bench, "injected_rtt_error_p50_us")
         cold = r.counter("pingpong", bench, "injected_sendto_p50_us")
-        t.add(f"Injected delay {label}, median error as the UDP client's sendto saw it", fmt(ours, "us", sign=True),
+        t.add(f"Injected delay {label}, in the calling thread (FAULTLINE_DELAY_LINE=0), median error as the UDP "
+              "client's sendto saw it", fmt(ours, "us", sign=True),
               "nanosleep " + fmt(sleep, "us", sign=True),
               f"net of a sendto after such a pause ({fmt(cold, 'us', 1)}); whole RTT: {fmt(rtt, 'us', 1, sign=True)}",
               "median error <= 2 us", None if ours is None else abs(ours) <= 2)
+    for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
+        bench = f"BM_InjectedDelay/{delay}/{pings[delay]}/1/"
+        ours = r.counter("pingpong", bench, "injected_error_p50_us")
+        sleep = r.counter("pingpong", bench, "nanosleep_rtt_error_p50_us")
+        hybrid = r.counter("pingpong", bench, "hybrid_rtt_error_p50_us")
+        t.add(f"Injected delay {label}, through the delay line (default), median round trip against the client's "
+              "own precise wait of the same delay", fmt(ours, "us", sign=True),
+              "nanosleep RTT " + fmt(sleep, "us", sign=True),
+              f"the precise wait's own RTT error {fmt(hybrid, 'us', 1, sign=True)}",
+              "median error <= 2 us", None if ours is None else abs(ours) <= 2)
+    for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
+        bench = f"BM_DelayLineDelivery/{delay}/"
+        ours = r.counter("delay_line", bench, "line_p50_ns")
+        sleep = r.counter("delay_line", bench, "nanosleep_p50_ns")
+        t.add(f"Delay line {label}, median delivery error at a spinning receiver (bench_delay_line)",
+              fmt(None if ours is None else ours / 1e3, "us", 1),
+              "nanosleep " + fmt(None if sleep is None else sleep / 1e3, "us", 1),
+              f"p99 {fmt(None if r.counter('delay_line', bench, 'line_p99_ns') is None else r.counter('delay_line', bench, 'line_p99_ns') / 1e3, 'us', 1)}",
+              "median error <= 2 us", None if ours is None else abs(ours) <= 2000)
     for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
         bench = f"BM_WakeError/{delay}/"
         ours = r.counter("precise_wait", bench, "precise_median_ns")
