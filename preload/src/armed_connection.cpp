@@ -160,7 +160,8 @@ bool connection_settles_connect(int fd, const sockaddr* addr, socklen_t addr_len
   }
   if ((call_mode().bits & shim::kModeArmed) == 0 || addr == nullptr || addr->sa_family == AF_UNSPEC)
     return false;
-  const shim::Verdict v = connect_verdict(fd, addr, addr_len);
+  shim::Verdict v = connect_verdict(fd, addr, addr_len);
+  hold_if_stalled(v);  // stall: the thread is held before the call
   if (v.err != 0) return fail(out, v.err);
   if (!v.blackhole) return false;
   if (!nonblocking(fd, 0)) return hold_blocking_connect(fd, addr, addr_len, out);
@@ -172,7 +173,8 @@ int connection_settles_accept(int listen_fd, int conn, bool* again) noexcept {
   *again = false;
   shim::SocketInfo info;
   if (!socket_of(conn, nullptr, 0, &info)) return conn;
-  const shim::Verdict v = shim::decide(shim::Op::kAccept, abi::Direction::kIngress, info, 0);
+  shim::Verdict v = shim::decide(shim::Op::kAccept, abi::Direction::kIngress, info, 0);
+  hold_if_stalled(v);  // stall: held before the program sees the connection
   if (v.reset && info.datagram == 0) {
     reset_connection(conn);
     return conn;

@@ -8,7 +8,9 @@
 
 #include "armed.h"
 #include "armed_call.h"
+#include "armed_connection.h"
 #include "faultline/shim/clock.h"
+#include "faultline/shim/connection_state.h"
 #include "faultline/shim/delay_line.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/fd_table.h"
@@ -30,9 +32,18 @@ int accept_armed(int fd, Accept&& accept_call) {
   if (!scope.entered()) return accept_call();
   const CallMode mode = call_mode();
   const std::int64_t t0 = mode.telemetry() ? shim::now_ns() : 0;
-  const int r = accept_call();
-  const int e = errno;
+  int r = accept_call();
   if (r >= 0) shim::g_fd_table.invalidate(r);
+  // reset / refuse / errno on the accepting side (armed_connection.h).
+  while (r >= 0 && mode.faults()) {
+    shim::conn::clear(r);
+    bool again = false;
+    r = connection_settles_accept(fd, r, &again);
+    if (!again) break;
+    r = accept_call();
+    if (r >= 0) shim::g_fd_table.invalidate(r);
+  }
+  const int e = errno;
   if (mode.telemetry() && is_tcp(fd))
     shim::record(abi::CallClass::kTcpAccept, shim::now_ns() - t0, 0, r < 0 ? e : 0);
   errno = e;
@@ -58,6 +69,13 @@ int connect(int fd, const sockaddr* addr, socklen_t addr_len) {
   if (!scope.entered()) return real::connect(fd, addr, addr_len);
   const CallMode mode = call_mode();
   const std::int64_t t0 = mode.telemetry() ? shim::now_ns() : 0;
+  Settled settled;
+  if (connection_settles_connect(fd, addr, addr_len, &settled)) {  // refuse, errno, blackhole
+    if (mode.telemetry() && is_tcp(fd))
+      shim::record(abi::CallClass::kTcpConnect, shim::now_ns() - t0, 0, settled.err, true);
+    errno = settled.err;
+    return static_cast<int>(settled.result);
+  }
   // The peer changes (also for a datagram socket, or AF_UNSPEC disconnecting it).
   shim::g_fd_table.invalidate(fd);
   const int r = real::connect(fd, addr, addr_len);
@@ -81,6 +99,7 @@ int close(int fd) {
   // Before: no fault applies to a descriptor being closed. After: a thread
   // that probed the old socket meanwhile must not leave its facts behind.
   shim::g_fd_table.invalidate(fd);
+  shim::conn::clear(fd);
   {
     shim::ShimScope scope;
     if (scope.entered()) shim::delay::on_close(fd);  // queued egress is still written
@@ -99,6 +118,7 @@ int shutdown(int fd, int how) {
 
 int dup2(int old_fd, int new_fd) {
   shim::g_fd_table.invalidate(new_fd);
+  if (old_fd != new_fd) shim::conn::clear(new_fd);
   const int r = real::dup2(old_fd, new_fd);
   shim::g_fd_table.invalidate(new_fd);
   return r;
@@ -106,6 +126,7 @@ int dup2(int old_fd, int new_fd) {
 
 int dup3(int old_fd, int new_fd, int flags) {
   shim::g_fd_table.invalidate(new_fd);
+  if (old_fd != new_fd) shim::conn::clear(new_fd);
   const int r = real::dup3(old_fd, new_fd, flags);
   shim::g_fd_table.invalidate(new_fd);
   return r;

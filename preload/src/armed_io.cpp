@@ -48,6 +48,7 @@
 
 #include "armed.h"
 #include "armed_call.h"
+#include "armed_connection.h"
 #include "faultline/shim/armed_kinds.h"
 #include "faultline/shim/bandwidth_table.h"
 #include "faultline/shim/clock.h"
@@ -192,8 +193,14 @@ ssize_t egress(int fd, int flags, const shim::delay::Outgoing& out, Send&& send,
   const std::int64_t t0 = mode.telemetry() ? shim::now_ns() : 0;
   Verdict v;
   std::int64_t decided_ns = 0;
-  if (mode.faults())
+  // reset, blackhole, errno and what they left on the descriptor (armed_connection.h)
+  Settled settled;
+  bool by_connection = connection_marked_call(fd, true, flags, &settled);
+  if (!by_connection && mode.faults()) {
     v = decide_checked(fd, shim::Op::kSend, abi::Direction::kEgress, info, dest, dest_len, len, &decided_ns);
+    by_connection = connection_settles_send(fd, info, v, flags, len, &settled);
+  }
+  if (by_connection) return finish_settled(settled, send_class(info), mode, t0, saved_errno);
   const bool datagram = info.datagram != 0;
   const bool dropped = v.drop && datagram;
   // The message as the data faults shape it: a stream call cut short
@@ -278,6 +285,8 @@ ssize_t ingress(int fd, int flags, const shim::delay::Incoming& in, Receive&& re
     errno = saved_errno;
     return receive(nullptr, nullptr);
   }
+  if (Settled settled; connection_marked_call(fd, false, flags, &settled))  // a reset or owed errno
+    return finish_settled(settled, recv_class(info), mode, mode.telemetry() ? shim::now_ns() : 0, saved_errno);
   const bool datagram = info.datagram != 0;
   // What shapes the receive before it is made: slice and bandwidth cut a
   // stream receive (every matching one: the verdict comes after the data),
@@ -351,6 +360,10 @@ ssize_t ingress(int fd, int flags, const shim::delay::Incoming& in, Receive&& re
         e = errno;
       }
     }
+    Settled settled;
+    const RecvOutcome outcome = connection_settles_recv(fd, info, v, flags, &settled);
+    if (outcome == RecvOutcome::kReceiveAgain) continue;
+    if (outcome == RecvOutcome::kSettled) return finish_settled(settled, recv_class(info), mode, t0, saved_errno);
     if (v.drop && datagram) {
       if (!nonblocking(fd, flags)) continue;  // the program is still waiting for a datagram
       if (mode.telemetry()) shim::record(recv_class(info), shim::now_ns() - t0, 0, EAGAIN, true);

@@ -14,6 +14,13 @@
 // /proc/self/fdinfo at each call while data is held, as the interest list
 // may have been built while the shim was idle). EPOLLONESHOT is not
 // re-enacted for the events the line reports.
+//
+// A descriptor whose connect a blackhole holds (armed_connection.h) is not
+// ready at all while the fault lasts: poll and select leave it out, epoll
+// drops its events. The wait is then cut into kHiddenSliceNs slices so the
+// end of the fault is seen (the held connect starts and the kernel answers
+// from then on); an epoll set with a held descriptor is looked at once per
+// slice, not woken (the kernel keeps reporting the unconnected socket).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -31,6 +38,7 @@
 
 #include "armed.h"
 #include "armed_call.h"
+#include "armed_connection.h"
 #include "faultline/shim/clock.h"
 #include "faultline/shim/delay_line.h"
 #include "faultline/shim/engine.h"
@@ -42,6 +50,7 @@ namespace {
 constexpr nfds_t kMaxPollFds = 256;
 constexpr int kMaxEpollFds = 256;
 constexpr std::int64_t kSliceNs = 1'000'000;
+constexpr std::int64_t kHiddenSliceNs = 2'000'000;
 constexpr std::uint32_t kInputEvents = POLLIN | POLLRDNORM;
 
 std::int64_t deadline_after_ms(int timeout_ms, std::int64_t now) noexcept {
@@ -67,13 +76,18 @@ const timespec* wait_spec(std::int64_t until, std::int64_t now, timespec* out) n
 int poll_held(pollfd* fds, nfds_t nfds, std::int64_t deadline, const sigset_t* sigmask) {
   pollfd copy[kMaxPollFds + 1];
   bool held[kMaxPollFds];
+  bool hidden[kMaxPollFds];
   bool any_held = false;
+  bool any_hidden = false;
+  const bool hiding = any_readiness_hidden();
   for (nfds_t i = 0; i < nfds; ++i) {
     held[i] =
         fds[i].fd >= 0 && (fds[i].events & kInputEvents) != 0 && shim::delay::ingress_managed(fds[i].fd);
+    hidden[i] = hiding && fds[i].fd >= 0 && readiness_hidden(fds[i].fd);
     any_held = any_held || held[i];
+    any_hidden = any_hidden || hidden[i];
   }
-  if (!any_held) {
+  if (!any_held && !any_hidden) {
     timespec ts;
     return real::ppoll(fds, nfds, wait_spec(deadline, shim::now_ns(), &ts), sigmask);
   }
@@ -82,9 +96,13 @@ int poll_held(pollfd* fds, nfds_t nfds, std::int64_t deadline, const sigset_t* s
     std::int64_t next_due = INT64_MAX;
     bool due[kMaxPollFds];
     bool any_due = false;
+    any_hidden = false;
     for (nfds_t i = 0; i < nfds; ++i) {
       copy[i] = fds[i];
       due[i] = false;
+      if (hidden[i]) hidden[i] = readiness_hidden(fds[i].fd);
+      if (hidden[i]) copy[i].fd = -1;  // poll skips it: no event at all
+      any_hidden = any_hidden || hidden[i];
       if (!held[i]) continue;
       due[i] = shim::delay::readable(fds[i].fd, now, &next_due);
       any_due = any_due || due[i];
@@ -94,7 +112,8 @@ int poll_held(pollfd* fds, nfds_t nfds, std::int64_t deadline, const sigset_t* s
     nfds_t n = nfds;
     if (efd >= 0) copy[n++] = pollfd{efd, POLLIN, 0};
     timespec ts;
-    const std::int64_t until = any_due ? now : std::min(deadline, next_due);
+    std::int64_t until = any_due ? now : std::min(deadline, next_due);
+    if (any_hidden) until = std::min(until, now + kHiddenSliceNs);
     const int r = real::ppoll(copy, n, wait_spec(until, now, &ts), sigmask);
     const int err = errno;
     if (efd >= 0) shim::delay::end_wait();
@@ -122,32 +141,48 @@ int poll_held(pollfd* fds, nfds_t nfds, std::int64_t deadline, const sigset_t* s
 
 int select_held(int nfds, fd_set* rfds, fd_set* wfds, fd_set* efds, std::int64_t deadline,
                 const sigset_t* sigmask) {
-  if (rfds == nullptr || nfds <= 0 || nfds > FD_SETSIZE) {
-    timespec ts;
-    return real::pselect(nfds, rfds, wfds, efds, wait_spec(deadline, shim::now_ns(), &ts), sigmask);
-  }
-  fd_set held;
+  fd_set held, hidden;
   FD_ZERO(&held);
+  FD_ZERO(&hidden);
   bool any_held = false;
-  for (int fd = 0; fd < nfds; ++fd)
-    if (FD_ISSET(fd, rfds) && shim::delay::ingress_managed(fd)) {
+  bool any_hidden = false;
+  const bool hiding = any_readiness_hidden();
+  for (int fd = 0; nfds <= FD_SETSIZE && fd < nfds; ++fd) {
+    if (rfds != nullptr && FD_ISSET(fd, rfds) && shim::delay::ingress_managed(fd)) {
       FD_SET(fd, &held);
       any_held = true;
     }
-  if (!any_held) {
+    const bool asked = (rfds != nullptr && FD_ISSET(fd, rfds)) || (wfds != nullptr && FD_ISSET(fd, wfds)) ||
+                       (efds != nullptr && FD_ISSET(fd, efds));
+    if (hiding && asked && readiness_hidden(fd)) {
+      FD_SET(fd, &hidden);
+      any_hidden = true;
+    }
+  }
+  if (!any_held && !any_hidden) {
     timespec ts;
     return real::pselect(nfds, rfds, wfds, efds, wait_spec(deadline, shim::now_ns(), &ts), sigmask);
   }
   for (;;) {
     std::int64_t now = shim::now_ns();
     std::int64_t next_due = INT64_MAX;
-    fd_set r = *rfds, due;
+    fd_set r, due;
     fd_set w, e;
+    FD_ZERO(&r);
+    if (rfds != nullptr) r = *rfds;
     if (wfds != nullptr) w = *wfds;
     if (efds != nullptr) e = *efds;
     FD_ZERO(&due);
     bool any_due = false;
+    any_hidden = false;
     for (int fd = 0; fd < nfds; ++fd) {
+      if (FD_ISSET(fd, &hidden) && !readiness_hidden(fd)) FD_CLR(fd, &hidden);
+      if (FD_ISSET(fd, &hidden)) {  // asked about nothing: no event at all
+        any_hidden = true;
+        FD_CLR(fd, &r);
+        if (wfds != nullptr) FD_CLR(fd, &w);
+        if (efds != nullptr) FD_CLR(fd, &e);
+      }
       if (!FD_ISSET(fd, &held)) continue;
       FD_CLR(fd, &r);
       if (shim::delay::readable(fd, now, &next_due)) {
@@ -158,6 +193,7 @@ int select_held(int nfds, fd_set* rfds, fd_set* wfds, fd_set* efds, std::int64_t
     int efd = any_due ? -1 : shim::delay::begin_wait(deadline);
     int n = nfds;
     std::int64_t until = any_due ? now : std::min(deadline, next_due);
+    if (any_hidden) until = std::min(until, now + kHiddenSliceNs);
     if (efd >= FD_SETSIZE) {
       shim::delay::end_wait();
       efd = -1;
@@ -192,7 +228,7 @@ int select_held(int nfds, fd_set* rfds, fd_set* wfds, fd_set* efds, std::int64_t
       if (efds != nullptr) count += FD_ISSET(fd, &e) ? 1 : 0;
     }
     if (count > 0 || now >= deadline) {
-      *rfds = r;
+      if (rfds != nullptr) *rfds = r;
       if (wfds != nullptr) *wfds = w;
       if (efds != nullptr) *efds = e;
       return count;
@@ -206,10 +242,12 @@ struct Interest {
   int fd;
   std::uint32_t events;
   std::uint64_t data;
+  bool hidden;  // a held connect: no event at all (else: held ingress)
 };
 
-// The descriptors of `epfd` registered for input whose ingress is held,
-// read from /proc/self/fdinfo ("tfd: N events: HEX data: HEX").
+// The descriptors of `epfd` registered for input whose ingress is held, and
+// those whose connect is held, read from /proc/self/fdinfo ("tfd: N events:
+// HEX data: HEX").
 int held_interests(int epfd, Interest* out, int cap) noexcept {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/self/fdinfo/%d", epfd);
@@ -233,8 +271,9 @@ int held_interests(int epfd, Interest* out, int cap) noexcept {
         if (ev != nullptr && da != nullptr) {
           Interest i{static_cast<int>(std::strtol(line + 4, nullptr, 10)),
                      static_cast<std::uint32_t>(std::strtoul(ev + 7, nullptr, 16)),
-                     std::strtoull(da + 5, nullptr, 16)};
-          if ((i.events & EPOLLIN) != 0 && shim::delay::ingress_managed(i.fd)) out[n++] = i;
+                     std::strtoull(da + 5, nullptr, 16), false};
+          i.hidden = any_readiness_hidden() && readiness_hidden(i.fd);
+          if (i.hidden || ((i.events & EPOLLIN) != 0 && shim::delay::ingress_managed(i.fd))) out[n++] = i;
         }
       }
       line = nl + 1;
@@ -262,18 +301,24 @@ int epoll_held(int epfd, epoll_event* events, int maxevents, std::int64_t deadli
     std::int64_t next_due = INT64_MAX;
     bool due[kMaxEpollFds];
     bool any_due = false;
+    bool any_hidden = false;
     for (int i = 0; i < nheld; ++i) {
-      due[i] = shim::delay::readable(held[i].fd, now, &next_due);
+      if (held[i].hidden) held[i].hidden = readiness_hidden(held[i].fd);
+      any_hidden = any_hidden || held[i].hidden;
+      due[i] = !held[i].hidden && shim::delay::readable(held[i].fd, now, &next_due);
       any_due = any_due || due[i];
     }
     bool kernel_ready = false;
     if (!any_due) {
-      // Wait on the epoll descriptor itself (it is pollable) and the wakeup.
-      pollfd p[2] = {{epfd, POLLIN, 0}, {-1, POLLIN, 0}};
+      // Wait on the epoll descriptor itself (it is pollable) and the wakeup;
+      // with a held connect in the set (always ready to the kernel) sleep a
+      // slice instead and look.
+      pollfd p[2] = {{any_hidden ? -1 : epfd, POLLIN, 0}, {-1, POLLIN, 0}};
       const int efd = shim::delay::begin_wait(deadline);
       p[1].fd = efd;
       timespec ts;
-      const std::int64_t until = std::min(deadline, next_due);
+      std::int64_t until = std::min(deadline, next_due);
+      if (any_hidden) until = std::min(until, now + kHiddenSliceNs);
       const int r = real::ppoll(p, efd >= 0 ? 2 : 1, wait_spec(until, now, &ts), sigmask);
       const int err = errno;
       if (efd >= 0) shim::delay::end_wait();
@@ -281,7 +326,7 @@ int epoll_held(int epfd, epoll_event* events, int maxevents, std::int64_t deadli
         errno = err;
         return r;
       }
-      kernel_ready = (p[0].revents & POLLIN) != 0;
+      kernel_ready = any_hidden || (p[0].revents & POLLIN) != 0;
       now = shim::now_ns();
       for (int i = 0; i < nheld; ++i) {
         std::int64_t ignored = INT64_MAX;
@@ -299,7 +344,7 @@ int epoll_held(int epfd, epoll_event* events, int maxevents, std::int64_t deadli
       epoll_event ev = events[k];
       for (int i = 0; i < nheld; ++i)
         if (held[i].data == ev.data.u64)
-          ev.events &= ~static_cast<std::uint32_t>(EPOLLIN | EPOLLRDNORM | EPOLLRDHUP);
+          ev.events &= held[i].hidden ? 0u : ~static_cast<std::uint32_t>(EPOLLIN | EPOLLRDNORM | EPOLLRDHUP);
       if (ev.events != 0) events[kept++] = ev;
     }
     for (int i = 0; i < nheld; ++i) {
@@ -320,7 +365,7 @@ int epoll_held(int epfd, epoll_event* events, int maxevents, std::int64_t deadli
 
 bool readiness_passes(CallMode mode) noexcept {
   (void)mode;
-  return !shim::delay::any_ingress();
+  return !shim::delay::any_ingress() && !any_readiness_hidden();
 }
 
 }  // namespace

@@ -80,7 +80,8 @@ bool is_data_kind(abi::FaultKind kind) noexcept {
 
 bool PlanManager::supports(abi::FaultKind kind) noexcept {
   return kind == abi::FaultKind::kLatency || kind == abi::FaultKind::kLoss || kind == abi::FaultKind::kDns ||
-         kind == abi::FaultKind::kStall || is_pq_kind(kind) || is_data_kind(kind);
+         kind == abi::FaultKind::kStall || kind == abi::FaultKind::kReset || kind == abi::FaultKind::kBlackhole ||
+         kind == abi::FaultKind::kRefuse || kind == abi::FaultKind::kErrno || is_pq_kind(kind) || is_data_kind(kind);
 }
 
 PlanManager::PlanManager() noexcept = default;
@@ -178,10 +179,7 @@ cp::ApplyResult PlanManager::inject(const abi::FaultSpec& spec, std::int64_t now
   if (find(spec.id) >= 0) return rejected("fault id '%s' already armed", spec.id);
   const auto kind = static_cast<abi::FaultKind>(spec.kind);
   if (!supports(kind))
-    return rejected(
-        "fault '%s' is not supported by this target yet (latency, loss, the data faults, dns, stall and pq-* "
-        "are)",
-        cp::fault_kind_name(kind));
+    return rejected("fault '%s' is not supported by this target", cp::fault_kind_name(kind));
   const int slot = free_slot(now);
   if (slot < 0) return rejected("fault table full: %u faults armed", abi::kMaxFaults);
   const std::uint64_t generation = g_generation.fetch_add(1, std::memory_order_relaxed) + 1;
