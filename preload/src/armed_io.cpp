@@ -286,7 +286,8 @@ ssize_t ingress(int fd, int flags, const shim::delay::Incoming& in, Receive&& re
     return receive(nullptr, nullptr);
   }
   if (Settled settled; connection_marked_call(fd, false, flags, &settled))  // a reset or owed errno
-    return finish_settled(settled, recv_class(info), mode, mode.telemetry() ? shim::now_ns() : 0, saved_errno);
+    return finish_settled(settled, recv_class(info), mode, mode.telemetry() ? shim::now_ns() : 0,
+                          saved_errno);
   const bool datagram = info.datagram != 0;
   // What shapes the receive before it is made: slice and bandwidth cut a
   // stream receive (every matching one: the verdict comes after the data),
@@ -363,7 +364,8 @@ ssize_t ingress(int fd, int flags, const shim::delay::Incoming& in, Receive&& re
     Settled settled;
     const RecvOutcome outcome = connection_settles_recv(fd, info, v, flags, &settled);
     if (outcome == RecvOutcome::kReceiveAgain) continue;
-    if (outcome == RecvOutcome::kSettled) return finish_settled(settled, recv_class(info), mode, t0, saved_errno);
+    if (outcome == RecvOutcome::kSettled)
+      return finish_settled(settled, recv_class(info), mode, t0, saved_errno);
     if (v.drop && datagram) {
       if (!nonblocking(fd, flags)) continue;  // the program is still waiting for a datagram
       if (mode.telemetry()) shim::record(recv_class(info), shim::now_ns() - t0, 0, EAGAIN, true);

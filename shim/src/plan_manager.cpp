@@ -80,8 +80,9 @@ bool is_data_kind(abi::FaultKind kind) noexcept {
 
 bool PlanManager::supports(abi::FaultKind kind) noexcept {
   return kind == abi::FaultKind::kLatency || kind == abi::FaultKind::kLoss || kind == abi::FaultKind::kDns ||
-         kind == abi::FaultKind::kStall || kind == abi::FaultKind::kReset || kind == abi::FaultKind::kBlackhole ||
-         kind == abi::FaultKind::kRefuse || kind == abi::FaultKind::kErrno || is_pq_kind(kind) || is_data_kind(kind);
+         kind == abi::FaultKind::kStall || kind == abi::FaultKind::kReset ||
+         kind == abi::FaultKind::kBlackhole || kind == abi::FaultKind::kRefuse ||
+         kind == abi::FaultKind::kErrno || is_pq_kind(kind) || is_data_kind(kind);
 }
 
 PlanManager::PlanManager() noexcept = default;

@@ -83,7 +83,8 @@ long receive(int fd, int timeout_ms) {
 class Peer {
  public:
   Peer()
-      : process_(testing::Process::spawn({testing::helper_path("conn_peer")}, testing::SpawnOptions().with_stdin())) {
+      : process_(testing::Process::spawn({testing::helper_path("conn_peer")},
+                                         testing::SpawnOptions().with_stdin())) {
     const auto ready = process_.read_line(10s);
     if (!ready || *ready != "ready") throw std::runtime_error("conn_peer did not start");
     std::string reason;
@@ -107,7 +108,8 @@ class Peer {
   std::optional<cp::Client> client_;
 };
 
-abi::FaultSpec fault(const char* id, abi::FaultKind kind, std::uint16_t dst_port, std::uint16_t src_port = 0) {
+abi::FaultSpec fault(const char* id, abi::FaultKind kind, std::uint16_t dst_port,
+                     std::uint16_t src_port = 0) {
   abi::FaultSpec f = latency_fault(id, 0);
   f.kind = static_cast<std::uint16_t>(kind);
   f.match.dst_port = dst_port;

@@ -158,7 +158,8 @@ int main() {
         answer("%s ok %ld", cmd.c_str(), elapsed);
     } else if (cmd == "send") {
       const std::size_t n = static_cast<std::size_t>(std::atol(w.size() > 1 ? w[1].c_str() : "1"));
-      const ssize_t r = send(conn, buf.data(), n < buf.size() ? n : buf.size(), has(w, "nosignal") ? MSG_NOSIGNAL : 0);
+      const ssize_t r =
+          send(conn, buf.data(), n < buf.size() ? n : buf.size(), has(w, "nosignal") ? MSG_NOSIGNAL : 0);
       if (r < 0)
         answer("send err %s", errno_name(errno));
       else

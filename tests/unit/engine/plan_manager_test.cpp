@@ -189,8 +189,8 @@ TEST_F(PlanManagerTest, ShouldRejectFaultKindsItDoesNotImplement) {
 }
 
 TEST_F(PlanManagerTest, ShouldAcceptTheConnectionFaults) {
-  for (const abi::FaultKind kind :
-       {abi::FaultKind::kReset, abi::FaultKind::kBlackhole, abi::FaultKind::kRefuse, abi::FaultKind::kErrno}) {
+  for (const abi::FaultKind kind : {abi::FaultKind::kReset, abi::FaultKind::kBlackhole,
+                                    abi::FaultKind::kRefuse, abi::FaultKind::kErrno}) {
     abi::FaultSpec f = latency("conn", 0);
     f.kind = static_cast<std::uint16_t>(kind);
     f.err = kind == abi::FaultKind::kErrno ? ENOBUFS : 0;

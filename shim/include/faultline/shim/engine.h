@@ -49,7 +49,7 @@ struct Verdict {
   bool drop = false;                  // datagram lost: egress reported sent, ingress consumed
   bool blackhole = false;             // nothing delivered, nothing received, connects hang
   bool reset = false;                 // the connection is aborted with a real RST
-  bool refuse = false;                // err comes from refuse (accept: the connection is refused, not the call)
+  bool refuse = false;                // err is a refusal (accept: refuses the connection)
   bool corrupt = false;               // one bit of the datagram is flipped
   bool duplicate = false;             // the datagram is delivered twice
   std::uint32_t fired = 0;            // how many faults changed the call
