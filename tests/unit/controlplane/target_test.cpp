@@ -4,10 +4,13 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cinttypes>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -145,6 +148,48 @@ TEST_F(TargetTest, ShouldWakeAToolSleepingOnTheAckBell) {
   EXPECT_EQ(ack.status, abi::AckStatus::kApplied) << ack.reason;
   EXPECT_EQ(h.ack_bell.load(), bell + 1);
   EXPECT_EQ(h.ack_sleepers.load(), 0u);
+}
+
+// The kernel's sched_attr (SCHED_ATTR_SIZE_VER1).
+struct SchedAttr {
+  std::uint32_t size, policy;
+  std::uint64_t flags;
+  std::int32_t nice;
+  std::uint32_t priority;
+  std::uint64_t runtime, deadline, period;
+  std::uint32_t util_min, util_max;
+};
+
+// The slice the scheduler keeps for thread `tid`, or -1 if it cannot tell.
+std::int64_t slice_of(pid_t tid) {
+  SchedAttr a{};
+  if (syscall(SYS_sched_getattr, tid, &a, sizeof a, 0) != 0) return -1;
+  return static_cast<std::int64_t>(a.runtime);
+}
+
+// The apply thread's id: the thread of this process named "faultline".
+pid_t apply_thread_tid() {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  pid_t found = -1;
+  while (dirent* e = readdir(dir)) {
+    std::ifstream comm(std::string("/proc/self/task/") + e->d_name + "/comm");
+    std::string name;
+    if (std::getline(comm, name) && name == "faultline") found = static_cast<pid_t>(std::atoi(e->d_name));
+  }
+  closedir(dir);
+  return found;
+}
+
+TEST_F(TargetTest, ShouldRunTheApplyThreadWithAShortSchedulerSlice) {
+  // A kernel without custom slices (before 6.12) reports 0 for a SCHED_OTHER thread.
+  const std::int64_t mine = slice_of(static_cast<pid_t>(syscall(SYS_gettid)));
+  if (mine <= 0) GTEST_SKIP() << "the kernel reports no slice of SCHED_OTHER threads";
+  ASSERT_EQ(request(make_clear_all()).status, abi::AckStatus::kApplied);  // the thread runs
+  const pid_t tid = apply_thread_tid();
+  ASSERT_GT(tid, 0);
+  EXPECT_EQ(slice_of(tid), 100'000);
+  EXPECT_NE(mine, 100'000);  // only the apply thread asked
 }
 
 TEST_F(TargetTest, ShouldCountAppliedAndRejectedCommandsInTelemetry) {
