@@ -4,7 +4,8 @@
 //                FAULTLINE_DISABLE=1, creates the segment and starts the apply
 //                thread (cp::Target) with the plan manager as its handler. Any
 //                failure leaves the process in pure pass-through, silently.
-//   destructor   (process exit) back to pass-through, unlink the segment.
+//   destructor   (process exit) back to pass-through, unlink the segment;
+//                _exit and _Exit unlink it too (exit_hooks.cpp).
 //   fork         the child gets its own segment and apply thread
 //                (Target::restart_in_child) and starts with no faults: the
 //                parent's are not inherited, because a tool that armed them
@@ -17,6 +18,8 @@
 //
 // Environment: FAULTLINE_LABELS ("k=v,k=v", copied into the segment),
 // FAULTLINE_TELEMETRY=1 (record from the start), FAULTLINE_DISABLE=1.
+#include "startup.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -113,9 +116,15 @@ __attribute__((destructor)) void faultline_stop() noexcept {
   if (g_target == nullptr) return;
   const int saved = errno;
   g_manager->detach();
-  if (g_target->running() && g_target->segment().pid() == getpid()) cp::Segment::unlink(getpid());
+  unlink_own_segment();
   errno = saved;
 }
 
 }  // namespace
+
+void unlink_own_segment() noexcept {
+  if (g_target == nullptr || !g_target->running()) return;
+  const pid_t pid = getpid();
+  if (g_target->segment().pid() == pid) cp::Segment::unlink(pid);
+}
 }  // namespace faultline::preload

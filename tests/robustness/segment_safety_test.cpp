@@ -159,12 +159,20 @@ TEST(SegmentLifetime, ShouldRemoveTheSegmentWhenTheProcessExitsNormally) {
   expect_segment_removed_at_exit(python_ending_with("sys.exit(3)"));
 }
 
-// Known bug: _exit() runs no destructor, so the segment stays (440 KiB of
-// tmpfs each) until `faultline ps --gc`. Debian's /bin/sh (dash) ends every
-// shell and subshell with _exit, so each `sh -c` under the preload leaks one.
-// Enable once the preload removes its segment on _exit/_Exit too.
-TEST(SegmentLifetime, DISABLED_ShouldRemoveTheSegmentWhenTheProcessEndsWithUnderscoreExit) {
+// _exit() runs no destructor: the preload interposes it (and _Exit) so the
+// segment does not stay until `faultline ps --gc`. Debian's /bin/sh (dash)
+// ends every shell and subshell with _exit.
+TEST(SegmentLifetime, ShouldRemoveTheSegmentWhenTheProcessEndsWithUnderscoreExit) {
   expect_segment_removed_at_exit(python_ending_with("os._exit(3)"));
+}
+
+TEST(SegmentLifetime, ShouldLeaveNoSegmentBehindAShellThatExits) {
+  const Outcome o = run_captured({"/bin/sh", "-c", "echo $$; exit 4"}, true);
+  ASSERT_EQ(exit_code(o.status), 4) << o.output;
+  const pid_t pid = static_cast<pid_t>(std::stol(o.output));
+  const bool left = testing::segment_exists(pid);
+  cp::Segment::unlink(pid);
+  EXPECT_FALSE(left);
 }
 
 TEST(SegmentLifetime, ShouldLeaveTheSegmentAfterSigkillUntilPsGcRemovesIt) {
