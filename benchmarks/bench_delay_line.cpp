@@ -6,8 +6,9 @@
 //       due time, then send), interleaved so both see the same machine.
 //       The receiver spins on a non-blocking recv so its own wake-up does
 //       not count. Counters in ns: line_p50/p99, nanosleep_p50/p99.
-//   BM_IdleReadiness/poll, /epoll_wait   the idle cost of the readiness
-//       interposition: poll(fd, 1, 0) and epoll_wait(ep, ev, 1, 0) on an
+//   BM_IdleReadiness/poll, /epoll_wait, /select   the idle cost of the
+//       readiness interposition: poll(fd, 1, 0), epoll_wait(ep, ev, 1, 0)
+//       and select(fd + 1, {fd}, 0, 0, {0, 0}) on an
 //       empty socket through what a call by name reaches (libfaultline.so's
 //       wrapper; the program re-executes itself under it) against libc's
 //       own definition, paired (support/paired_timing.h). delta_ns is the
@@ -19,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -136,11 +138,12 @@ Fn as_function(void* symbol) {
 
 using PollFn = int (*)(pollfd*, nfds_t, int);
 using EpollWaitFn = int (*)(int, epoll_event*, int, int);
+using SelectFn = int (*)(int, fd_set*, fd_set*, fd_set*, timeval*);
 
 constexpr int kBatch = 32;
 
 void BM_IdleReadiness(benchmark::State& state) {
-  const bool epoll = state.range(0) == 1;
+  const std::int64_t which = state.range(0);  // 0 poll, 1 epoll_wait, 2 select
   UdpPair p;
   const int ep = epoll_create1(0);
   epoll_event ev{EPOLLIN, {.fd = p.rx}};
@@ -149,15 +152,24 @@ void BM_IdleReadiness(benchmark::State& state) {
   const auto poll_libc = as_function<PollFn>(faultline::bench::libc_function("poll"));
   const auto wait_via = as_function<EpollWaitFn>(faultline::bench::global_function("epoll_wait"));
   const auto wait_libc = as_function<EpollWaitFn>(faultline::bench::libc_function("epoll_wait"));
+  const auto select_via = as_function<SelectFn>(faultline::bench::global_function("select"));
+  const auto select_libc = as_function<SelectFn>(faultline::bench::libc_function("select"));
   struct Targets {
     PollFn poll;
     EpollWaitFn wait;
+    SelectFn select;
   };
-  const Targets interposed{poll_via, wait_via}, direct{poll_libc, wait_libc};
+  const Targets interposed{poll_via, wait_via, select_via}, direct{poll_libc, wait_libc, select_libc};
   auto call = [&](const Targets& t) {
-    if (epoll) {
+    if (which == 1) {
       epoll_event out[1];
       benchmark::DoNotOptimize(t.wait(ep, out, 1, 0));
+    } else if (which == 2) {
+      fd_set readable;
+      FD_ZERO(&readable);
+      FD_SET(p.rx, &readable);
+      timeval zero{0, 0};
+      benchmark::DoNotOptimize(t.select(p.rx + 1, &readable, nullptr, nullptr, &zero));
     } else {
       pollfd pfd{p.rx, POLLIN, 0};
       benchmark::DoNotOptimize(t.poll(&pfd, 1, 0));
@@ -169,9 +181,10 @@ void BM_IdleReadiness(benchmark::State& state) {
   timing.reserve(static_cast<std::size_t>(state.max_iterations));
   for (auto _ : state)
     state.SetIterationTime(static_cast<double>(timing.run(call, direct, interposed, kBatch)) * 1e-9);
-  state.SetLabel("interposer=" +
-                 faultline::bench::object_name(reinterpret_cast<const void*>(
-                     epoll ? reinterpret_cast<void*>(wait_via) : reinterpret_cast<void*>(poll_via))));
+  void* const answered = which == 1   ? reinterpret_cast<void*>(wait_via)
+                         : which == 2 ? reinterpret_cast<void*>(select_via)
+                                      : reinterpret_cast<void*>(poll_via);
+  state.SetLabel("interposer=" + faultline::bench::object_name(answered));
   state.counters["direct_ns"] = timing.a_ns();
   state.counters["interposed_ns"] = timing.b_ns();
   state.counters["delta_ns"] = timing.delta_ns();
@@ -180,6 +193,7 @@ void BM_IdleReadiness(benchmark::State& state) {
 
 BENCHMARK(BM_IdleReadiness)->Name("BM_IdleReadiness/poll")->Arg(0)->Iterations(20000)->UseManualTime();
 BENCHMARK(BM_IdleReadiness)->Name("BM_IdleReadiness/epoll_wait")->Arg(1)->Iterations(20000)->UseManualTime();
+BENCHMARK(BM_IdleReadiness)->Name("BM_IdleReadiness/select")->Arg(2)->Iterations(20000)->UseManualTime();
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "faultline/shim/delay_line.h"
+#include "faultline/shim/pq_engine.h"
 
 namespace faultline::shim {
 
@@ -35,11 +36,20 @@ Plan* PlanPool::begin_write(std::int64_t now) noexcept {
 
 namespace {
 
+// dns and pq-* faults act on name lookups and libpq calls, never on a
+// socket call: they leave the filter closed, so a process with only those
+// armed takes every socket call's shortcut.
+bool acts_on_sockets(std::uint16_t kind) noexcept {
+  const auto k = static_cast<abi::FaultKind>(kind);
+  return k != abi::FaultKind::kDns && !is_pq_kind(k);
+}
+
 void build_filters(Plan& plan) noexcept {
   plan.filter = MatchFilter{};
   plan.delay_filter = MatchFilter{};
   const std::uint32_t n = plan.count < abi::kMaxFaults ? plan.count : abi::kMaxFaults;
   for (std::uint32_t i = 0; i < n; ++i) {
+    if (!acts_on_sockets(plan.faults[i].spec.kind)) continue;
     add_to_filter(plan.filter, plan.matches[i]);
     if (delay::held_kind(plan.faults[i].spec.kind)) add_to_filter(plan.delay_filter, plan.matches[i]);
   }
