@@ -1,10 +1,8 @@
 #include "faultline/controlplane/target.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +15,7 @@
 #include "clock.h"
 #include "faultline/controlplane/futex.h"
 #include "faultline/controlplane/publish.h"
+#include "faultline/controlplane/short_slice.h"
 #include "faultline/controlplane/validate.h"
 #include "fixed_string.h"
 #include "header_check.h"
@@ -64,37 +63,6 @@ bool segment_intact(const Segment& seg) noexcept {
   if (stat(name.path, &st) == 0 && static_cast<std::size_t>(st.st_size) < abi::kSegmentSize && seg.linked())
     (void)truncate(name.path, static_cast<off_t>(abi::kSegmentSize));
   return detail::check_header(*seg.header(), abi::kSegmentSize, seg.pid(), name.path, nullptr);
-}
-
-// The apply thread runs a few microseconds per command. Asking the fair
-// scheduler for a short slice (EEVDF, Linux 6.12+: sched_runtime of a
-// SCHED_OTHER thread; no privilege needed) gives it an early virtual
-// deadline when a doorbell wakes it, so it preempts a busy CPU's current
-// task instead of waiting for that task's slice to end: a command takes
-// effect within microseconds on a loaded machine too. Priority and nice
-// stay as they were; older kernels refuse or ignore the request.
-struct SchedAttr {  // the kernel's struct sched_attr (linux/sched/types.h clashes with <sched.h>)
-  std::uint32_t size;
-  std::uint32_t sched_policy;
-  std::uint64_t sched_flags;
-  std::int32_t sched_nice;
-  std::uint32_t sched_priority;
-  std::uint64_t sched_runtime, sched_deadline, sched_period;
-  std::uint32_t sched_util_min, sched_util_max;
-};
-static_assert(sizeof(SchedAttr) == 56, "SCHED_ATTR_SIZE_VER1");
-
-void request_short_slice() noexcept {
-  constexpr std::uint64_t kSliceNs = 100'000;  // the kernel's minimum
-  const int saved_errno = errno;
-  SchedAttr attr{};
-  if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) == 0 && attr.sched_policy == SCHED_OTHER) {
-    attr.size = sizeof attr;
-    attr.sched_flags = 0;
-    attr.sched_runtime = kSliceNs;
-    (void)syscall(SYS_sched_setattr, 0, &attr, 0);
-  }
-  errno = saved_errno;
 }
 
 }  // namespace
@@ -173,7 +141,7 @@ void* Target::thread_main(void* self) noexcept {
 }
 
 void Target::run() noexcept {
-  request_short_slice();
+  request_short_slice();  // short_slice.h: a doorbell's wake-up runs at once, even on a busy CPU
   abi::Header* h = segment_.header();
   h->apply_thread_alive.store(1, std::memory_order_release);
   while (!stop_requested_.load(std::memory_order_acquire)) {

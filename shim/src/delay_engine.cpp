@@ -27,6 +27,7 @@
 #include <new>
 
 #include "delay_internal.h"
+#include "faultline/controlplane/short_slice.h"
 #include "faultline/shim/clock.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/precise_wait.h"
@@ -125,6 +126,8 @@ void complete(io_uring_cqe* cqe) noexcept {
 
 void* engine_main(void*) {
   mark_shim_thread();
+  cp::request_short_slice();  // short_slice.h: it wakes at due times, and must run then
+
   arm_wake();
   for (;;) {
     // "No deadline" while the pass runs: a thread queueing meanwhile wakes
