@@ -597,6 +597,19 @@ ssize_t take(Line* l, Entry* e, const Incoming& in, std::int64_t now) noexcept {
   return static_cast<ssize_t>(copied);
 }
 
+// When a blocking receive on `fd` begun at `now` gives up: its SO_RCVTIMEO,
+// or never (INT64_MAX). Preserves errno.
+std::int64_t receive_deadline(int fd, std::int64_t now) noexcept {
+  timeval tv{};
+  socklen_t len = sizeof tv;
+  const int saved = errno;
+  const int r = getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len);
+  errno = saved;
+  if (r != 0 || (tv.tv_sec == 0 && tv.tv_usec == 0)) return INT64_MAX;
+  return now + static_cast<std::int64_t>(tv.tv_sec) * 1'000'000'000 +
+         static_cast<std::int64_t>(tv.tv_usec) * 1000;
+}
+
 }  // namespace
 
 ssize_t receive(int fd, const Incoming& in, bool nonblocking) noexcept {
@@ -604,6 +617,7 @@ ssize_t receive(int fd, const Incoming& in, bool nonblocking) noexcept {
   if (l == nullptr || !l->in_managed.load(std::memory_order_relaxed)) return -2;
   std::unique_lock<std::mutex> lock(l->mu);
   if (!l->in_managed.load(std::memory_order_relaxed)) return -2;
+  std::int64_t deadline = 0;  // the caller's SO_RCVTIMEO (INT64_MAX: none), read when it must wait
   for (;;) {
     drain(l);
     const std::int64_t now = now_ns();
@@ -620,8 +634,9 @@ ssize_t receive(int fd, const Incoming& in, bool nonblocking) noexcept {
       unmanage(l);  // the fault is gone and nothing is held: the kernel again
       return -2;
     }
-    if (nonblocking) {
-      errno = EAGAIN;
+    if (!nonblocking && deadline == 0) deadline = receive_deadline(fd, now);
+    if (nonblocking || now >= deadline) {
+      errno = EAGAIN;  // as the kernel's receive reports its SO_RCVTIMEO
       return -1;
     }
     const std::int64_t margin = precise_wait_margin_ns();
@@ -632,7 +647,7 @@ ssize_t receive(int fd, const Incoming& in, bool nonblocking) noexcept {
       continue;
     }
     // Woken by the engine when data arrives; at most until the next due time.
-    const std::int64_t until = next == INT64_MAX ? now + 100'000'000 : next - margin;
+    const std::int64_t until = std::min(next == INT64_MAX ? now + 100'000'000 : next - margin, deadline);
     l->cv.wait_for(lock, std::chrono::nanoseconds(until - now));
   }
 }

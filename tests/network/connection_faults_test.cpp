@@ -322,6 +322,51 @@ TEST(ConnectionFaults, ShouldNeverReportAHeldNonBlockingConnectReadyUnderBlackho
   close(s);
 }
 
+// ---- on a descriptor whose ingress the delay line holds ----
+
+// A connection to `listener` from the peer, its ingress held by the delay
+// line (an ingress latency fault, already used once); returns this side.
+int held_connection(Peer& peer, const Local& listener) {
+  if (!starts_with(peer.ask("connect " + listener.port_text()), "connect ok")) return -1;
+  const int s = accept_within(listener.fd, 2000);
+  abi::FaultSpec lat = latency_fault("lat-held", 20 * kMs);
+  lat.match.dst_port = listener.port;
+  lat.match.dir = static_cast<std::uint8_t>(abi::Direction::kIngress);
+  inject(peer.client(), lat);
+  EXPECT_EQ(peer.ask("recv nb"), "recv err EAGAIN");  // the line takes the descriptor over
+  EXPECT_EQ(::send(s, "held", 4, 0), 4);
+  EXPECT_EQ(peer.ask("recv timeout 2000"), "recv 4");
+  return s;
+}
+
+TEST(ConnectionFaults, ShouldResetAConnectionWhoseIngressTheDelayLineHolds) {
+  Local listener(SOCK_STREAM);
+  Peer peer;
+  const int s = held_connection(peer, listener);
+  ASSERT_GE(s, 0);
+  abi::FaultSpec f = fault("reset-held", abi::FaultKind::kReset, listener.port);
+  f.match.dir = static_cast<std::uint8_t>(abi::Direction::kIngress);
+  inject(peer.client(), f);
+  ASSERT_EQ(::send(s, "abcd", 4, 0), 4);  // its arrival fires the reset
+  EXPECT_EQ(receive(s, 2000), -ECONNRESET);
+  EXPECT_EQ(peer.ask("recv timeout 2000"), "recv err ECONNRESET");
+  close(s);
+}
+
+TEST(ConnectionFaults, ShouldDiscardHeldIngressUnderBlackhole) {
+  Local listener(SOCK_STREAM);
+  Peer peer;
+  const int s = held_connection(peer, listener);
+  ASSERT_GE(s, 0);
+  inject(peer.client(), fault("hole-held", abi::FaultKind::kBlackhole, listener.port));
+  ASSERT_EQ(::send(s, "abcd", 4, 0), 4);
+  EXPECT_EQ(peer.ask("recv timeout 300"), "recv err EAGAIN");
+  clear(peer.client(), "hole-held");
+  ASSERT_EQ(::send(s, "xyz", 3, 0), 3);
+  EXPECT_EQ(peer.ask("recv timeout 2000"), "recv 3");  // after the fault, only what came after it
+  close(s);
+}
+
 // ---- errno ----
 
 TEST(ConnectionFaults, ShouldFailSendWithInjectedErrno) {
