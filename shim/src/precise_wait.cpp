@@ -97,4 +97,8 @@ std::int64_t precise_wait_margin_ns() noexcept {
   return margin_from(g_oversleep.load(std::memory_order_relaxed));
 }
 
+void record_timer_oversleep(std::int64_t oversleep_ns) noexcept {
+  record_oversleep(oversleep_ns);
+}
+
 }  // namespace faultline::shim

@@ -21,8 +21,12 @@ inline void wait_for_ns(std::int64_t ns) noexcept;
 // Plain clock_nanosleep to the deadline: the baseline benchmarks compare to.
 void sleep_until_ns(std::int64_t deadline_mono_ns) noexcept;
 
-// The current sleep-to-spin margin (for benchmarks and diagnostics).
+// The current sleep-to-spin margin (also the delay line's engine's).
 std::int64_t precise_wait_margin_ns() noexcept;
+
+// Feeds the margin with how late a timed wait made elsewhere woke (the
+// delay line's engine sleeps in io_uring, not in wait_until_ns).
+void record_timer_oversleep(std::int64_t oversleep_ns) noexcept;
 
 }  // namespace faultline::shim
 
