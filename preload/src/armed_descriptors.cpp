@@ -32,16 +32,21 @@ int accept_armed(int fd, Accept&& accept_call) {
   if (!scope.entered()) return accept_call();
   const CallMode mode = call_mode();
   const std::int64_t t0 = mode.telemetry() ? shim::now_ns() : 0;
-  int r = accept_call();
-  if (r >= 0) shim::g_fd_table.invalidate(r);
+  const auto accepted = [&] {
+    const int c = accept_call();
+    if (c >= 0) {
+      shim::g_fd_table.invalidate(c);
+      shim::conn::clear(c);  // the number may have been closed where the shim does not look
+    }
+    return c;
+  };
+  int r = accepted();
   // reset / refuse / errno on the accepting side (armed_connection.h).
   while (r >= 0 && mode.faults()) {
-    shim::conn::clear(r);
     bool again = false;
     r = connection_settles_accept(fd, r, &again);
     if (!again) break;
-    r = accept_call();
-    if (r >= 0) shim::g_fd_table.invalidate(r);
+    r = accepted();
   }
   const int e = errno;
   if (mode.telemetry() && is_tcp(fd))
@@ -56,7 +61,10 @@ namespace armed {
 
 int socket(int domain, int type, int protocol) {
   const int fd = real::socket(domain, type, protocol);
-  if (fd >= 0) shim::g_fd_table.invalidate(fd);
+  if (fd >= 0) {
+    shim::g_fd_table.invalidate(fd);
+    shim::conn::clear(fd);
+  }
   return fd;
 }
 
