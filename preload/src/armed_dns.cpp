@@ -23,8 +23,10 @@
 namespace faultline::preload {
 namespace {
 
-shim::DnsVerdict decide_lookup(const char* node, CallMode mode) noexcept {
-  if (!mode.faults()) return shim::DnsVerdict{};
+// AI_NUMERICHOST: the caller forbids a lookup, so there is none to fault.
+shim::DnsVerdict decide_lookup(const char* node, const addrinfo* hints, CallMode mode) noexcept {
+  if (!mode.faults() || (hints != nullptr && (hints->ai_flags & AI_NUMERICHOST) != 0))
+    return shim::DnsVerdict{};
   shim::ShimScope scope;
   if (!scope.entered()) return shim::DnsVerdict{};
   return shim::decide_dns(node);
@@ -45,7 +47,7 @@ int getaddrinfo(const char* node, const char* service, const addrinfo* hints, ad
   const int saved_errno = errno;
   const CallMode mode = call_mode();
   const std::int64_t t0 = mode.telemetry() ? shim::now_ns() : 0;
-  const shim::DnsVerdict v = decide_lookup(node, mode);
+  const shim::DnsVerdict v = decide_lookup(node, hints, mode);
   if (v.delay_ns > 0) wait_injected(shim::now_ns(), v.delay_ns, mode);
   int rc = EAI_AGAIN;
   if (!v.fail) {

@@ -64,6 +64,15 @@ TEST(DnsFault, ShouldLeaveNumericAddressesUntouchedEvenByAStarGlob) {
   EXPECT_EQ(p.resolve("localhost").rc, EAI_AGAIN);
 }
 
+TEST(DnsFault, ShouldLeaveNumericHostLookupsToGetaddrinfo) {
+  LookupProbe p = LookupProbe::start();
+  const int unfaulted = p.resolve_numeric("localhost").rc;  // EAI_NONAME: AI_NUMERICHOST forbids a lookup
+  inject(p.client(), dns_fault("dns-numeric", "*", 0, true));
+  EXPECT_EQ(p.resolve_numeric("localhost").rc, unfaulted);
+  EXPECT_EQ(p.resolve_numeric("127.0.0.1").rc, 0);
+  EXPECT_EQ(matched_of(p.client(), "dns-numeric"), 0u);
+}
+
 TEST(DnsFault, ShouldStopAfterClear) {
   LookupProbe p = LookupProbe::start();
   if (!hosts_resolvable(p)) GTEST_SKIP() << "vm/runsc/localhost not resolvable offline here";

@@ -1,6 +1,7 @@
 // A program for the dns and stall tests, run under the preload: it does one
 // thing per line of stdin and answers with one line on stdout.
 //   resolve NAME  getaddrinfo(NAME, IPv4) -> "rc=<return code> errno=<errno> ns=<elapsed>"
+//   numeric NAME  the same with AI_NUMERICHOST
 //                 (errno set to 4242 before the call: an injected failure
 //                 must leave it untouched)
 //   send          a 1-byte datagram from a loopback UDP socket to itself,
@@ -27,8 +28,9 @@ std::int64_t now_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-void resolve(const std::string& name) {
+void resolve(const std::string& name, int flags) {
   addrinfo hints{};
+  hints.ai_flags = flags;
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* result = nullptr;
@@ -69,7 +71,9 @@ int main() {
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.rfind("resolve ", 0) == 0)
-      resolve(line.substr(8));
+      resolve(line.substr(8), 0);
+    else if (line.rfind("numeric ", 0) == 0)
+      resolve(line.substr(8), AI_NUMERICHOST);
     else if (line == "send")
       send_to_self(fd, self);
     else

@@ -32,6 +32,8 @@ class LookupProbe {
   cp::Client& client() { return *client_; }
 
   Lookup resolve(const std::string& name);
+  // The same lookup with AI_NUMERICHOST (no resolver may be asked).
+  Lookup resolve_numeric(const std::string& name);
   // How long a loopback sendto took in the probe.
   std::int64_t send_ns();
 

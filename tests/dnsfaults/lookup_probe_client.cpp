@@ -30,14 +30,23 @@ std::string LookupProbe::ask(const std::string& command) {
   return *line;
 }
 
-Lookup LookupProbe::resolve(const std::string& name) {
-  const std::string line = ask("resolve " + name);
+namespace {
+Lookup parse_lookup(const std::string& line) {
   Lookup l;
   long long ns = -1;
   if (std::sscanf(line.c_str(), "rc=%d errno=%d ns=%lld", &l.rc, &l.err, &ns) != 3)
     throw std::runtime_error("lookup_probe answered '" + line + "'");
   l.ns = ns;
   return l;
+}
+}  // namespace
+
+Lookup LookupProbe::resolve(const std::string& name) {
+  return parse_lookup(ask("resolve " + name));
+}
+
+Lookup LookupProbe::resolve_numeric(const std::string& name) {
+  return parse_lookup(ask("numeric " + name));
 }
 
 std::int64_t LookupProbe::send_ns() {
