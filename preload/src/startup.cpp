@@ -17,7 +17,8 @@
 //                runs its new image without faultline.
 //
 // Environment: FAULTLINE_LABELS ("k=v,k=v", copied into the segment),
-// FAULTLINE_TELEMETRY=1 (record from the start), FAULTLINE_DISABLE=1.
+// FAULTLINE_TELEMETRY=1 (record from the start), FAULTLINE_MAX_FOR=D (the
+// longest --for a command may ask, e.g. 10m), FAULTLINE_DISABLE=1.
 #include "startup.h"
 
 #include <errno.h>
@@ -61,6 +62,25 @@ void copy_bounded(char* dst, std::size_t cap, const char* src) noexcept {
   dst[n] = '\0';
 }
 
+// "90s", "10m", "1.5h", "250ms": a positive duration, else 0 (ignored: the
+// shim cannot report a bad environment inside the host; the target's own
+// limit still applies).
+std::int64_t env_duration_ns(const char* name) noexcept {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return 0;
+  char* unit = nullptr;
+  const double n = std::strtod(v, &unit);
+  struct Unit {
+    const char* name;
+    double ns;
+  };
+  constexpr Unit kUnits[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  for (const Unit& u : kUnits)
+    if (unit != v && std::strcmp(unit, u.name) == 0 && n > 0 && n * u.ns < 9e18)
+      return static_cast<std::int64_t>(n * u.ns);
+  return 0;
+}
+
 void read_program_name() noexcept {
   if (program_invocation_short_name != nullptr && program_invocation_short_name[0] != '\0') {
     copy_bounded(g_program, sizeof g_program, program_invocation_short_name);
@@ -100,6 +120,7 @@ __attribute__((constructor)) void faultline_start() noexcept {
     copy_bounded(g_labels, sizeof g_labels, std::getenv("FAULTLINE_LABELS"));
     g_telemetry_at_start = env_is("FAULTLINE_TELEMETRY", "1");
     g_manager = new (g_manager_storage) shim::PlanManager();
+    g_manager->set_max_for(env_duration_ns("FAULTLINE_MAX_FOR"));
     g_target = new (g_target_storage) cp::Target();
     start_target();
     pthread_atfork(nullptr, nullptr, &in_child_after_fork);

@@ -111,6 +111,11 @@ void PlanManager::attach(const cp::Segment* segment) noexcept {
   update_mode(g_plan.load(std::memory_order_relaxed) != nullptr);
 }
 
+void PlanManager::set_max_for(std::int64_t max_for_ns) noexcept {
+  Lock lock(mutex_);
+  max_for_ns_ = max_for_ns > 0 ? max_for_ns : 0;
+}
+
 void PlanManager::set_telemetry(bool on) noexcept {
   Lock lock(mutex_);
   telemetry_wanted_ = on;
@@ -178,6 +183,9 @@ cp::ApplyResult PlanManager::inject(const abi::FaultSpec& spec, std::int64_t now
   char reason[abi::kReasonLen];
   if (!cp::validate_fault(spec, reason, sizeof reason)) return rejected("%s", reason);
   if (find(spec.id) >= 0) return rejected("fault id '%s' already armed", spec.id);
+  if (max_for_ns_ > 0 && spec.for_ns > max_for_ns_)
+    return rejected("--for %.3fs is longer than this target allows: at most %.3fs (FAULTLINE_MAX_FOR)",
+                    static_cast<double>(spec.for_ns) / 1e9, static_cast<double>(max_for_ns_) / 1e9);
   const auto kind = static_cast<abi::FaultKind>(spec.kind);
   if (!supports(kind))
     return rejected("fault '%s' is not supported by this target", cp::fault_kind_name(kind));

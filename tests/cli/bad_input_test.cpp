@@ -104,6 +104,20 @@ TEST_F(BadInput, ShouldTakeTheFaultBackFromEveryTargetWhenOneRejectsIt) {
   EXPECT_EQ(std::count(ids.begin(), ids.end(), "lat-roll"), 0);
 }
 
+TEST_F(BadInput, ShouldRejectAForLongerThanTheTargetAllows) {
+  const std::string label = unique_label();
+  LaunchedEcho echo = launch_echo({"-l", label}, {"FAULTLINE_MAX_FOR=2s"});  // read at start-up
+  const CliResult r =
+      run_cli({"inject", "-l", label, "latency", "--delay", "1ms", "--for", "10s", "--id", "lat-long"});
+  ASSERT_TRUE(fails_with_one_line(r, 1));
+  EXPECT_NE(r.err.find("rejected lat-long: --for 10.000s is longer than this target allows: at most 2.000s "
+                       "(FAULTLINE_MAX_FOR)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(echo.client->faults().empty());
+  EXPECT_EQ(run_cli({"inject", "-l", label, "latency", "--delay", "1ms", "--for", "2s"}).code(), 0);
+}
+
 TEST_F(BadInput, ShouldRefuseASegmentOfAnotherAbiVersionWithAClearMessage) {
   const std::string label = unique_label();
   LaunchedEcho echo = launch_echo({"-l", label});
@@ -138,7 +152,8 @@ TEST_F(BadInput, ShouldNameAnUnknownCommand) {
   EXPECT_TRUE(fails_with_one_line(r, 2));
   // The list grows with the CLI; what is pinned is the input named and the
   // commands offered in their table order.
-  EXPECT_EQ(failure_line(r).rfind("faultline: unknown command 'injekt': expected one of launch, ps, inject, clear", 0),
+  EXPECT_EQ(failure_line(r).rfind(
+                "faultline: unknown command 'injekt': expected one of launch, ps, inject, clear", 0),
             0u)
       << r.err;
 }

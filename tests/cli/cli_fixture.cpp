@@ -17,13 +17,15 @@ std::string CliTest::unique_label() {
   return "clitest=" + std::to_string(getpid()) + "-" + std::to_string(counter.fetch_add(1));
 }
 
-LaunchedEcho CliTest::launch_echo(const std::vector<std::string>& launch_args) {
+LaunchedEcho CliTest::launch_echo(const std::vector<std::string>& launch_args,
+                                  const std::vector<std::string>& env) {
   std::vector<std::string> argv{cli_path(), "launch"};
   argv.insert(argv.end(), launch_args.begin(), launch_args.end());
   argv.push_back("--");
   argv.push_back(testing::helper_path("udp_echo"));
   testing::SpawnOptions options;
   options.preload = false;  // launch sets LD_PRELOAD itself: that is under test
+  options.env = env;
   LaunchedEcho echo{testing::Process::spawn(argv, options), 0, std::nullopt};
   const auto line = echo.process.read_line(10s);
   if (!line) throw std::runtime_error("udp_echo under faultline launch printed no port");

@@ -38,7 +38,9 @@ class CliTest : public ::testing::Test {
   // "clitest=<pid>-<n>", new on every call.
   static std::string unique_label();
   // faultline launch LAUNCH_ARGS -- udp_echo; waits for its port and segment.
-  static LaunchedEcho launch_echo(const std::vector<std::string>& launch_args);
+  // `env`: KEY=VALUE entries for the target (FAULTLINE_* of this process are not passed on).
+  static LaunchedEcho launch_echo(const std::vector<std::string>& launch_args,
+                                  const std::vector<std::string>& env = {});
   // udp_pinger (not preloaded) against 127.0.0.1:port, each round trip
   // waiting up to timeout_ms for its echo.
   static PingStats ping(std::uint16_t port, int count, int timeout_ms = 3000);

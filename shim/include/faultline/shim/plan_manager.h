@@ -44,6 +44,9 @@ class PlanManager final : public cp::CommandHandler {
   void attach(const cp::Segment* segment) noexcept;
   // Telemetry recording on or off (as the kTelemetry command does).
   void set_telemetry(bool on) noexcept;
+  // The longest --for this target accepts (FAULTLINE_MAX_FOR); 0: the
+  // control plane's own limit (validate.h kMaxLifetimeNs) only.
+  void set_max_for(std::int64_t max_for_ns) noexcept;
   // Process exit: back to pure pass-through (g_mode 0), sinks detached,
   // later commands rejected. The segment may be unmapped afterwards.
   void detach() noexcept;
@@ -89,6 +92,7 @@ class PlanManager final : public cp::CommandHandler {
   Armed slots_[abi::kMaxFaults];
   const cp::Segment* segment_ = nullptr;
   bool telemetry_wanted_ = false;
+  std::int64_t max_for_ns_ = 0;
   bool detached_ = false;
 };
 
