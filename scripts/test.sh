@@ -33,6 +33,7 @@ run_preset() {
 }
 
 for stage in "${stages[@]}"; do
+  started=$SECONDS
   case "$stage" in
     release | asan | tsan) run_preset "$stage" ;;
     fuzz)
@@ -40,5 +41,6 @@ for stage in "${stages[@]}"; do
       ;;
     *) echo "test.sh: unknown stage '$stage': expected release, asan, tsan or fuzz" >&2; exit 2 ;;
   esac
+  echo "==> [$stage] passed in $((SECONDS - started)) s"
 done
 echo "==> all test stages passed: ${stages[*]}"
