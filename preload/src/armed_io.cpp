@@ -230,6 +230,7 @@ ssize_t egress(int fd, int flags, const shim::delay::Outgoing& out, Send&& send,
       shim::bandwidth::refund(fd, shim::bandwidth::Way::kEgress, rate, v.rate_generation, bytes - went);
   };
   const std::int64_t wait = v.wait_ns() + pace;
+  if (rate != 0) shaped.from_ns = decided_ns;
   const std::uint32_t gap = datagram ? v.reorder_gap : 0;
   const bool twice = datagram && v.duplicate && !dropped;
   if (!dropped && queueable && (wait > 0 || gap > 0 || shim::delay::egress_pending(fd))) {
