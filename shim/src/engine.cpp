@@ -12,6 +12,7 @@
 #include "faultline/shim/loss_model.h"
 #include "faultline/shim/plan.h"
 #include "faultline/shim/rng.h"
+#include "plan_scan.h"
 
 namespace faultline::shim {
 
@@ -184,17 +185,6 @@ Verdict draw(const CompiledFault& f, ThreadFaultState& st, const SocketInfo& s) 
   return e;
 }
 
-// Claims one hit under --max-hits: exactly max_hits claims succeed, however
-// many threads race. Returns the hit count including this one, 0 if refused.
-std::uint64_t claim_hit(std::atomic<std::uint64_t>& hits, std::uint64_t max_hits) noexcept {
-  if (max_hits == 0) return hits.fetch_add(1, std::memory_order_relaxed) + 1;
-  std::uint64_t h = hits.load(std::memory_order_relaxed);
-  do {
-    if (h >= max_hits) return 0;
-  } while (!hits.compare_exchange_weak(h, h + 1, std::memory_order_relaxed));
-  return h + 1;
-}
-
 void merge(Verdict& into, const Verdict& e) noexcept {
   into.delay_ns += e.delay_ns;
   into.stall_ns = std::max(into.stall_ns, e.stall_ns);
@@ -242,14 +232,10 @@ Verdict decide(Op op, abi::Direction dir, const SocketInfo& socket,
     if (!st.pct.chance_ppm(f.spec.pct_ppm)) continue;
     const Verdict effect = draw(f, st, socket);
     if (effect.pass()) continue;
-    const std::uint64_t hits = claim_hit(counters.hits, f.spec.max_hits);
+    const std::uint64_t hits = scan::claim_hit(counters.hits, f.spec.max_hits);
     if (hits == 0) continue;
     merge(verdict, effect);
-    if (hits == 1) {
-      if (const cp::Segment* seg = g_event_segment.load(std::memory_order_acquire))
-        cp::publish_event(*seg, abi::EventType::kFaultFired, static_cast<std::int32_t>(f.slot), 0, hits,
-                          f.spec.id, "first hit");
-    }
+    scan::report_first_hit(f, hits);
   }
   std::atomic_thread_fence(std::memory_order_acquire);
   if (plan->version.load(std::memory_order_relaxed) != version) {

@@ -3,8 +3,6 @@
 #include <new>
 #include <type_traits>
 
-#include "faultline/controlplane/publish.h"
-
 namespace faultline::shim::scan {
 namespace {
 
@@ -37,11 +35,7 @@ bool fires(const CompiledFault& f, abi::FaultSlot& counters, std::uint64_t tag) 
   if (!pct_stream(f, tag).chance_ppm(f.spec.pct_ppm)) return false;
   const std::uint64_t hits = claim_hit(counters.hits, f.spec.max_hits);
   if (hits == 0) return false;
-  if (hits == 1) {
-    if (const cp::Segment* seg = event_sink())
-      cp::publish_event(*seg, abi::EventType::kFaultFired, static_cast<std::int32_t>(f.slot), 0, hits,
-                        f.spec.id, "first hit");
-  }
+  report_first_hit(f, hits);
   return true;
 }
 

@@ -1,8 +1,9 @@
 // What the engines of the faults that act outside the socket calls (libpq,
 // DNS) share: a scan of the published plan that reports whether the storage
 // was reused under it, the per-thread --pct streams, the --max-hits claim
-// and the first-hit event. The socket engine (engine.cpp) keeps its own
-// per-thread state, which also holds the delay and loss models.
+// and the first-hit event. The socket engine (engine.cpp) shares the claim
+// and the event; it keeps its own per-thread state, which also holds the
+// delay and loss models.
 #pragma once
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstdint>
 
 #include "faultline/controlplane/abi.h"
+#include "faultline/controlplane/publish.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/plan.h"
 #include "faultline/shim/rng.h"
@@ -51,6 +53,14 @@ inline std::uint64_t claim_hit(std::atomic<std::uint64_t>& hits, std::uint64_t m
     if (h >= max_hits) return 0;
   } while (!hits.compare_exchange_weak(h, h + 1, std::memory_order_relaxed));
   return h + 1;
+}
+
+// Reports a fault's first hit (`hits` == 1) as an event, once attached.
+inline void report_first_hit(const CompiledFault& f, std::uint64_t hits) noexcept {
+  if (hits != 1) return;
+  if (const cp::Segment* seg = event_sink())
+    cp::publish_event(*seg, abi::EventType::kFaultFired, static_cast<std::int32_t>(f.slot), 0, hits,
+                      f.spec.id, "first hit");
 }
 
 // Counts a matching call and decides whether `f` fires on it: the --pct
