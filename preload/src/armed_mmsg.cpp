@@ -17,6 +17,7 @@
 #include "armed_call.h"
 #include "faultline/shim/armed_kinds.h"
 #include "faultline/shim/clock.h"
+#include "faultline/shim/connection_state.h"
 #include "faultline/shim/delay_line.h"
 #include "faultline/shim/engine.h"
 #include "real_symbols.h"
@@ -37,7 +38,10 @@ bool per_message(int fd, abi::Direction dir, bool* datagram) noexcept {
     const CallMode mode = call_mode();
     const bool line =
         dir == abi::Direction::kEgress ? shim::delay::egress_pending(fd) : shim::delay::ingress_managed(fd);
-    split = mode.telemetry() || line || (mode.faults() && shim::armed_kinds(dir, info).any());
+    // A descriptor a connection fault marked (reset, held connect) answers
+    // by its mark, also after the fault was cleared.
+    const bool marked = shim::conn::mark(fd) != shim::conn::Mark::kNone;
+    split = mode.telemetry() || line || marked || (mode.faults() && shim::armed_kinds(dir, info).any());
     *datagram = info.datagram != 0;
   }
   errno = saved;

@@ -166,6 +166,9 @@ TEST(ConnectionFaults, ShouldKeepTheDescriptorValidAndReportEconnresetAfterReset
   // Clearing the fault does not revive the connection: it stays reset until closed.
   clear(peer.client(), "reset-2");
   EXPECT_EQ(peer.ask("recv"), "recv err ECONNRESET");
+  EXPECT_EQ(peer.ask("sendmmsg"), "sendmmsg err EPIPE");
+  EXPECT_EQ(peer.ask("recvmmsg"), "recvmmsg err ECONNRESET");
+  EXPECT_EQ(peer.ask("recvmmsg"), "recvmmsg err ECONNRESET");
   EXPECT_EQ(peer.ask("close"), "closed");
   // The descriptor number (likely reused) carries nothing over.
   ASSERT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect ok"));

@@ -11,6 +11,8 @@
 //   udp PORT                    new UDP socket connected to 127.0.0.1:PORT -> "udp ok"
 //   send N [nosignal]           N bytes -> "send R"
 //   recv [nb] [timeout MS]      -> "recv R" | "recv eof"
+//   sendmmsg                    a batch of two 3-byte messages (MSG_NOSIGNAL) -> "sendmmsg N" (messages)
+//   recvmmsg                    a batch of up to two messages (MSG_DONTWAIT) -> "recvmmsg N"
 //   poll in|out MS              -> "poll REVENTS" (hex; 0 on timeout)
 //   epoll in|out MS             -> "epoll EVENTS" (hex; 0 on timeout)
 //   select in|out MS            -> "select N"
@@ -177,6 +179,19 @@ int main() {
         answer("recv eof");
       else
         answer("recv %zd", r);
+    } else if (cmd == "sendmmsg" || cmd == "recvmmsg") {
+      iovec iov[2] = {{buf.data(), 3}, {buf.data() + 3, 3}};
+      mmsghdr msgs[2]{};
+      for (int i = 0; i < 2; ++i) {
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      const int r = cmd == "sendmmsg" ? sendmmsg(conn, msgs, 2, MSG_NOSIGNAL)
+                                      : recvmmsg(conn, msgs, 2, MSG_DONTWAIT, nullptr);
+      if (r < 0)
+        answer("%s err %s", cmd.c_str(), errno_name(errno));
+      else
+        answer("%s %d", cmd.c_str(), r);
     } else if (cmd == "poll" || cmd == "epoll" || cmd == "select") {
       const bool out = w.size() > 1 && w[1] == "out";
       const int ms = static_cast<int>(after(w, w.size() > 1 ? w[1].c_str() : "", 0));
