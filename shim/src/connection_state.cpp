@@ -149,6 +149,16 @@ void abort_connection(int fd) noexcept {
   errno = saved;
 }
 
+void reset_in_child() noexcept {
+  pthread_mutex_init(&g_mutex, nullptr);
+  if (g_marked.load(std::memory_order_relaxed) == 0) return;
+  for (std::atomic<std::uint8_t>& m : g_marks)
+    if (m.load(std::memory_order_relaxed) != 0) m.store(0, std::memory_order_relaxed);
+  for (Held& h : g_held) h.fd = -1;
+  g_marked.store(0, std::memory_order_relaxed);
+  g_held_count.store(0, std::memory_order_relaxed);
+}
+
 PlanStamp plan_stamp() noexcept {
   const Plan* p = g_plan.load(std::memory_order_acquire);
   return PlanStamp{p, p != nullptr ? p->version.load(std::memory_order_acquire) : 0};

@@ -147,6 +147,7 @@ void PlanManager::reset_in_child() noexcept {
   }
   for (Armed& a : slots_) a = Armed{};
   pq_reset_in_child();
+  conn::reset_in_child();
   segment_ = nullptr;
   telemetry_wanted_ = false;
   detached_ = false;

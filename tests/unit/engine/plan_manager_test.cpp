@@ -482,6 +482,20 @@ TEST_F(PlanManagerTest, ShouldForgetTheParentsFaultsInAForkChild) {
   EXPECT_FALSE(send_on(udp_peer(9000)).pass());
 }
 
+TEST_F(PlanManagerTest, ShouldForgetConnectionMarksInAForkChild) {
+  ASSERT_TRUE(conn::set_reset(5));
+  ASSERT_EQ(conn::mark(5), conn::Mark::kReset);
+  ASSERT_NE(g_mode.load() & conn::kModeConnections, 0u);
+  manager->reset_in_child();
+  EXPECT_EQ(conn::mark(5), conn::Mark::kNone);
+  EXPECT_EQ(g_mode.load(), 0u);
+  // Marking works again in the child (its lock is usable) and keeps the mode in step.
+  ASSERT_TRUE(conn::set_reset(5));
+  EXPECT_EQ(g_mode.load(), conn::kModeConnections);
+  conn::clear(5);
+  EXPECT_EQ(g_mode.load(), 0u);
+}
+
 TEST(PlanManagerWithoutSegment, ShouldMirrorFaultsArmedBeforeTheSegmentWasAttached) {
   int err = 0;
   cp::Segment segment = cp::Segment::create(getpid(), "engine-test", "", &err);

@@ -54,6 +54,11 @@ bool held_address(int fd, sockaddr_storage* addr, socklen_t* len) noexcept;
 // unconnected (raw syscall: never interposed). Preserves errno.
 void abort_connection(int fd) noexcept;
 
+// Fork child: the plan manager went back to pass-through (g_mode 0), so the
+// child starts without marks, and with a usable mutex whatever thread of
+// the parent held it.
+void reset_in_child() noexcept;
+
 // The published plan's identity, to tell when a held connect must be asked
 // about again (a fault was armed, cleared or expired meanwhile).
 struct PlanStamp {
