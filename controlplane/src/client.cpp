@@ -1,5 +1,6 @@
 #include "faultline/controlplane/client.h"
 
+#include <errno.h>
 #include <time.h>
 
 #include <algorithm>
@@ -95,6 +96,14 @@ bool Client::alive() const {
 }
 
 // ------------------------------------------------------------ commands --
+
+void request_emergency_clear(abi::Header* header) noexcept {
+  const int saved_errno = errno;
+  header->emergency_clear.store(1, std::memory_order_release);
+  header->doorbell.fetch_add(1, std::memory_order_release);
+  futex_wake(&header->doorbell, 1);
+  errno = saved_errno;
+}
 
 std::uint64_t Client::submit(abi::Command cmd) {
   abi::Header* h = segment_.header();

@@ -150,6 +150,7 @@ void Target::run() noexcept {
     // also bumps it, so the wait below returns at once instead of sleeping
     // on a non-empty ring.
     const std::uint32_t bell = h->doorbell.load(std::memory_order_acquire);
+    if (h->emergency_clear.exchange(0, std::memory_order_acq_rel) != 0) emergency_clear();
     if (intact) drain();
     std::int64_t now = detail::mono_ns();
     const std::int64_t next = handler_ != nullptr ? handler_->tick(now) : INT64_MAX;
@@ -161,6 +162,14 @@ void Target::run() noexcept {
       futex_wait(&h->doorbell, bell, sleep_ns);
   }
   h->apply_thread_alive.store(0, std::memory_order_release);
+}
+
+void Target::emergency_clear() noexcept {
+  if (handler_ == nullptr) return;
+  abi::Command cmd{};
+  cmd.op = static_cast<std::uint16_t>(abi::CommandOp::kClearAll);
+  (void)handler_->apply(cmd, detail::mono_ns());
+  segment_.telemetry()->commands_applied.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Target::drain() noexcept {

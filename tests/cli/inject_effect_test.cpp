@@ -1,5 +1,9 @@
 // inject and clear change what a live target does, as its peers see it.
+#include <signal.h>
+
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_fixture.h"
 
@@ -44,6 +48,30 @@ TEST_F(InjectEffect, ShouldDropEveryDatagramWithFullLossUntilCleared) {
   EXPECT_EQ(ping(echo.port, 3, 200).received, 0u);
 
   ASSERT_EQ(run_cli({"clear", "-l", label}).code(), 0);
+  EXPECT_EQ(ping(echo.port, 3).received, 3u);
+}
+
+TEST_F(InjectEffect, ShouldEndFaultsThroughTheEmergencyPathWhenTheRingIsFull) {
+  const std::string label = unique_label();
+  LaunchedEcho echo = launch_echo({"-l", label});
+  ASSERT_EQ(
+      run_cli({"inject", "-l", label, "loss", "--pct", "100", "--proto", "udp", "--id", "loss-all"}).code(),
+      0);
+  ASSERT_EQ(ping(echo.port, 2, 200).received, 0u);
+  ::kill(echo.pid(), SIGSTOP);  // no apply thread runs: the ring fills up
+  while (echo.client->submit(cp::make_telemetry(true)) != 0) {
+  }
+  const CliResult refused = run_cli({"clear", "-l", label});
+  EXPECT_NE(refused.code(), 0);  // the ring has no room for the clear
+  std::thread resume([pid = echo.pid()] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::kill(pid, SIGCONT);
+  });
+  const CliResult clear = run_cli({"clear", "-l", label, "--emergency"});
+  resume.join();
+  ASSERT_EQ(clear.code(), 0) << clear.err;
+  EXPECT_EQ(clear.out, "cleared loss-all from 1 target: " + std::to_string(echo.pid()) + " udp_echo\n");
+  EXPECT_TRUE(echo.client->faults().empty());
   EXPECT_EQ(ping(echo.port, 3).received, 3u);
 }
 

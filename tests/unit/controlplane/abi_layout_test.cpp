@@ -25,6 +25,7 @@ TEST(AbiLayout, ShouldKeepStructSizesAndOffsets) {
   EXPECT_EQ(offsetof(Header, labels), 120u);
   EXPECT_EQ(offsetof(Header, ring_offset), 376u);
   EXPECT_EQ(offsetof(Header, doorbell), 448u);
+  EXPECT_EQ(offsetof(Header, emergency_clear), 464u);
   EXPECT_EQ(offsetof(Header, heartbeat_mono_ns), 512u);
   EXPECT_EQ(offsetof(Header, next_seq), 576u);
   EXPECT_EQ(offsetof(Header, event_head), 640u);

@@ -110,8 +110,9 @@ TEST_F(CorruptHeader, ShouldRefuseBadMagic) {
 }
 
 TEST_F(CorruptHeader, ShouldRefuseAnotherAbiVersion) {
-  h.abi_version.store(2);
-  EXPECT_EQ(open_reason(), path + ": ABI version 2, this faultline speaks 1");
+  h.abi_version.store(abi::kAbiVersion + 1);
+  EXPECT_EQ(open_reason(), path + ": ABI version " + std::to_string(abi::kAbiVersion + 1) +
+                               ", this faultline speaks " + std::to_string(abi::kAbiVersion));
 }
 
 TEST_F(CorruptHeader, ShouldRefuseAnotherLayoutHash) {
@@ -253,7 +254,8 @@ TEST(SegmentList, ShouldReportAnIncompatibleSegmentWithItsReason) {
   ASSERT_NE(info, nullptr);
   EXPECT_TRUE(info->alive);
   EXPECT_FALSE(info->compatible);
-  EXPECT_EQ(info->reason, segment_path(getpid()) + ": ABI version 7, this faultline speaks 1");
+  EXPECT_EQ(info->reason, segment_path(getpid()) + ": ABI version 7, this faultline speaks " +
+                              std::to_string(abi::kAbiVersion));
 }
 
 }  // namespace

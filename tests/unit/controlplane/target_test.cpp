@@ -38,6 +38,7 @@ class RecordingHandler : public CommandHandler {
     applied.fetch_add(1);
     last_now.store(now_mono_ns);
     last_op.store(cmd.op);
+    if (cmd.op == static_cast<std::uint16_t>(abi::CommandOp::kClearAll)) clear_alls.fetch_add(1);
     ApplyResult r;
     if (cmd.op == static_cast<std::uint16_t>(abi::CommandOp::kInject) &&
         std::strcmp(cmd.fault.id, "reject-me") == 0) {
@@ -53,7 +54,7 @@ class RecordingHandler : public CommandHandler {
     const std::int64_t every = tick_every_ns.load();
     return every > 0 ? now_mono_ns + every : INT64_MAX;
   }
-  std::atomic<int> applied{0}, ticks{0};
+  std::atomic<int> applied{0}, ticks{0}, clear_alls{0};
   std::atomic<std::int64_t> last_now{0}, tick_every_ns{0};
   std::atomic<std::uint16_t> last_op{0};
   std::atomic<bool> hold{false};  // apply waits while set
@@ -208,6 +209,22 @@ TEST_F(TargetTest, ShouldLogARejectedCommandAsAnEvent) {
   EXPECT_EQ(events[0].type, abi::EventType::kCommandRejected);
   EXPECT_EQ(events[0].fault_id, "reject-me");
   EXPECT_EQ(events[0].detail, "test says no");
+}
+
+TEST_F(TargetTest, ShouldClearEverythingOnTheEmergencyPathWhenTheRingIsFull) {
+  handler.hold.store(true);  // the apply thread sticks in the first command
+  int pushed = 0;
+  while (client->submit(make_inject(latency_spec())) != 0) ASSERT_LT(++pushed, 10'000);
+  client->emergency_clear();  // no ring slot needed
+  handler.hold.store(false);
+  EXPECT_TRUE(wait_until([&] { return handler.clear_alls.load() == 1; }));
+  EXPECT_EQ(client->header().emergency_clear.load(), 0u);  // taken, not pending again
+}
+
+TEST_F(TargetTest, ShouldClearEverythingOnTheEmergencyPathAsSoonAsItIsAsked) {
+  ASSERT_EQ(request(make_clear_all()).status, abi::AckStatus::kApplied);  // the thread sleeps again
+  client->emergency_clear();
+  EXPECT_TRUE(wait_until([&] { return handler.clear_alls.load() == 2; }));
 }
 
 TEST_F(TargetTest, ShouldTickAgainAtTheHandlersDeadlineWithoutADoorbell) {

@@ -1,13 +1,17 @@
-// faultline clear SELECTOR [--id ID]: disarms one fault, or every fault, in
-// the selected targets and says what it cleared.
+// faultline clear SELECTOR [--id ID] [--emergency]: disarms one fault, or
+// every fault, in the selected targets and says what it cleared. --emergency
+// takes the path that needs no ring slot (abi::Header::emergency_clear): for
+// a target whose ring is full or was tampered with.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands.h"
@@ -22,6 +26,7 @@ struct ClearArgs {
   SelectorArgs selector;
   std::string id;
   bool json = false;
+  bool emergency = false;
 };
 
 std::set<std::string> armed_ids(const Target& t) {
@@ -48,12 +53,36 @@ void send_clear(std::vector<Target>& targets, const abi::Command& cmd, const std
   }
 }
 
+// Rings every target's emergency word, then waits until their fault tables
+// are empty (the apply thread took it) or gives up naming the laggards.
+void emergency_clear(std::vector<Target>& targets) {
+  for (const Target& t : targets) t.client.emergency_clear();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (const Target& t : targets) {
+    while (!t.client.faults().empty()) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw UserError(
+            fmt::format("{} {} still has faults 2s after the emergency clear: expected its apply "
+                        "thread to take it (is the process stopped?)",
+                        t.pid(), t.program));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+}
+
 int run_clear(const ClearArgs& args) {
   const Selector selector = make_selector(args.selector, "clear");
   std::vector<Target> targets = resolve_and_note(selector);
 
   std::set<std::string> cleared;
-  if (!args.id.empty()) {
+  if (args.emergency) {
+    if (!args.id.empty()) throw UserError("--emergency clears every fault: expected no --id with it");
+    for (const Target& t : targets) {
+      const std::set<std::string> ids = armed_ids(t);
+      cleared.insert(ids.begin(), ids.end());
+    }
+    emergency_clear(targets);
+  } else if (!args.id.empty()) {
     std::vector<Target> holders;
     std::set<std::string> armed;
     for (Target& t : targets) {
@@ -100,6 +129,8 @@ Command add_clear(CLI::App& root) {
   add_selector_options(*cmd, args->selector);
   cmd->add_option("--id", args->id, "The fault to clear (default: every fault)");
   cmd->add_flag("--json", args->json, "Print {cleared: [ids], targets: [...]} as JSON");
+  cmd->add_flag("--emergency", args->emergency,
+                "Clear every fault without using the command ring (for a full or damaged ring)");
   return {cmd, [args] { return run_clear(*args); }};
 }
 

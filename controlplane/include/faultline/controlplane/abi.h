@@ -20,17 +20,16 @@
 #pragma once
 
 #include <atomic>
+#include <boost/lockfree/queue.hpp>
+#include <boost/version.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
-#include <boost/lockfree/queue.hpp>
-#include <boost/version.hpp>
-
 namespace faultline::abi {
 
 inline constexpr std::uint64_t kMagic = 0x31454e494c544c46ULL;  // "FLTLINE1"
-inline constexpr std::uint32_t kAbiVersion = 1;
+inline constexpr std::uint32_t kAbiVersion = 2;
 inline constexpr std::size_t kCacheLine = 64;
 
 inline constexpr std::uint32_t kCommandRingCapacity = 64;
@@ -82,11 +81,11 @@ enum class Distribution : std::uint8_t { kUniform = 0, kNormal, kPareto, kPareto
 enum class LossModel : std::uint8_t { kBernoulli = 0, kCorrelated, kGilbertElliott, kCount };
 
 enum class CommandOp : std::uint16_t {
-  kInject = 1,   // arm `fault`
-  kClear,        // disarm the fault whose id is `target_id`
-  kClearAll,     // disarm everything
-  kRenewLease,   // push the lease deadline of `target_id` (or all leased, if empty) by lease_ns
-  kTelemetry,    // flags bit 0: recording on (1) or off (0)
+  kInject = 1,  // arm `fault`
+  kClear,       // disarm the fault whose id is `target_id`
+  kClearAll,    // disarm everything
+  kRenewLease,  // push the lease deadline of `target_id` (or all leased, if empty) by lease_ns
+  kTelemetry,   // flags bit 0: recording on (1) or off (0)
   kCount
 };
 
@@ -145,33 +144,33 @@ static_assert(std::is_trivially_copyable_v<Match>);
 // One fault, every kind's parameters side by side (unused ones are zero).
 // Probabilities are parts per million so that no float crosses the ABI.
 struct FaultSpec {
-  char id[kIdLen];              // NUL-terminated, unique within a target
-  std::uint16_t kind;           // FaultKind
-  std::uint8_t distribution;    // Distribution (latency)
-  std::uint8_t loss_model;      // LossModel (loss)
-  std::uint32_t pct_ppm;        // chance a matching call is affected; 1'000'000 = always
-  std::uint64_t max_hits;       // 0 = unlimited
-  std::int64_t after_ns;        // start delay from arming
-  std::int64_t for_ns;          // time to live from start; > 0 (the CLI applies a default)
-  std::int64_t lease_ns;        // 0 = no lease; else expires unless renewed within lease_ns
-  std::uint64_t seed;           // 0 = derived from the clock (the ack reports none)
-  std::int64_t delay_ns;        // latency, pq-slow, dns, stall
-  std::int64_t jitter_ns;       // latency
-  std::uint32_t correlation_ppm;  // latency, loss (correlated)
-  std::uint32_t loss_ppm;         // loss
-  std::uint32_t ge_p_ppm;         // Gilbert-Elliott: good->bad
-  std::uint32_t ge_r_ppm;         //                  bad->good
-  std::uint32_t ge_1h_ppm;        //                  loss in bad state (1-h)
-  std::uint32_t ge_1k_ppm;        //                  loss in good state (1-k)
-  std::int64_t rto_ns;            // TCP loss: retransmission stall
-  std::uint64_t rate_bytes_per_s; // bandwidth
-  std::uint32_t slice_max;        // slice: max bytes per call
-  std::uint32_t gap;              // reorder
-  std::int32_t err;               // errno, refuse
-  std::uint32_t dns_fail;         // dns: 1 = fail with EAI_AGAIN
-  char host_glob[kHostGlobLen];   // dns
-  char sqlstate[kSqlStateLen];    // pq-error
-  char message[kMessageLen];      // pq-error
+  char id[kIdLen];                 // NUL-terminated, unique within a target
+  std::uint16_t kind;              // FaultKind
+  std::uint8_t distribution;       // Distribution (latency)
+  std::uint8_t loss_model;         // LossModel (loss)
+  std::uint32_t pct_ppm;           // chance a matching call is affected; 1'000'000 = always
+  std::uint64_t max_hits;          // 0 = unlimited
+  std::int64_t after_ns;           // start delay from arming
+  std::int64_t for_ns;             // time to live from start; > 0 (the CLI applies a default)
+  std::int64_t lease_ns;           // 0 = no lease; else expires unless renewed within lease_ns
+  std::uint64_t seed;              // 0 = derived from the clock (the ack reports none)
+  std::int64_t delay_ns;           // latency, pq-slow, dns, stall
+  std::int64_t jitter_ns;          // latency
+  std::uint32_t correlation_ppm;   // latency, loss (correlated)
+  std::uint32_t loss_ppm;          // loss
+  std::uint32_t ge_p_ppm;          // Gilbert-Elliott: good->bad
+  std::uint32_t ge_r_ppm;          //                  bad->good
+  std::uint32_t ge_1h_ppm;         //                  loss in bad state (1-h)
+  std::uint32_t ge_1k_ppm;         //                  loss in good state (1-k)
+  std::int64_t rto_ns;             // TCP loss: retransmission stall
+  std::uint64_t rate_bytes_per_s;  // bandwidth
+  std::uint32_t slice_max;         // slice: max bytes per call
+  std::uint32_t gap;               // reorder
+  std::int32_t err;                // errno, refuse
+  std::uint32_t dns_fail;          // dns: 1 = fail with EAI_AGAIN
+  char host_glob[kHostGlobLen];    // dns
+  char sqlstate[kSqlStateLen];     // pq-error
+  char message[kMessageLen];       // pq-error
   Match match;
 };
 static_assert(sizeof(FaultSpec) == 600);
@@ -179,8 +178,8 @@ static_assert(offsetof(FaultSpec, match) == 352);
 static_assert(std::is_trivially_copyable_v<FaultSpec>);
 
 struct Command {
-  std::uint64_t seq;            // from Header::next_seq; names the Ack slot
-  std::uint16_t op;             // CommandOp
+  std::uint64_t seq;  // from Header::next_seq; names the Ack slot
+  std::uint16_t op;   // CommandOp
   std::uint16_t flags;
   std::uint32_t reserved;
   std::int64_t submit_mono_ns;  // CLOCK_MONOTONIC at push, for command-to-effect
@@ -196,8 +195,7 @@ static_assert(std::is_trivially_destructible_v<Command>);
 // keeps its nodes inline and links them by 16-bit index, never by pointer,
 // so it works at a different address in every process that maps it. Its
 // layout depends on Boost's version and the build, hence layout_hash.
-using CommandRing =
-    boost::lockfree::queue<Command, boost::lockfree::capacity<kCommandRingCapacity>>;
+using CommandRing = boost::lockfree::queue<Command, boost::lockfree::capacity<kCommandRingCapacity>>;
 
 struct alignas(kCacheLine) Ack {
   std::atomic<std::uint64_t> seq;  // written last, with release
@@ -213,10 +211,10 @@ struct alignas(kCacheLine) Event {
   std::atomic<std::uint64_t> seq;  // index + 1 once the slot is complete (release)
   std::int64_t mono_ns;
   std::int64_t wall_ns;
-  std::uint16_t type;              // EventType
-  std::int16_t fault_slot;         // -1 if none
-  std::int32_t err;                // errno, where relevant
-  std::uint64_t count;             // hits so far, for kFaultFired
+  std::uint16_t type;       // EventType
+  std::int16_t fault_slot;  // -1 if none
+  std::int32_t err;         // errno, where relevant
+  std::uint64_t count;      // hits so far, for kFaultFired
   char fault_id[kIdLen];
   char detail[kEventDetailLen];
 };
@@ -227,12 +225,12 @@ static_assert(sizeof(Event) == 192);
 // (a seqlock: readers retry while odd or changed).
 struct alignas(kCacheLine) FaultSlot {
   std::atomic<std::uint32_t> generation;
-  std::uint32_t active;            // 1 armed, 0 free
+  std::uint32_t active;  // 1 armed, 0 free
   std::int64_t armed_mono_ns;
   std::int64_t starts_mono_ns;
-  std::int64_t expires_mono_ns;    // ttl or lease, whichever is first
-  std::uint64_t seed;              // the seed in use (reported when derived)
-  std::atomic<std::uint64_t> hits;  // times the fault changed a call
+  std::int64_t expires_mono_ns;        // ttl or lease, whichever is first
+  std::uint64_t seed;                  // the seed in use (reported when derived)
+  std::atomic<std::uint64_t> hits;     // times the fault changed a call
   std::atomic<std::uint64_t> matched;  // times it matched (before --pct)
   std::uint8_t pad[8];
   FaultSpec spec;
@@ -272,8 +270,8 @@ struct alignas(kCacheLine) ClassCounters {
   std::atomic<std::uint64_t> calls;
   std::atomic<std::uint64_t> bytes;
   std::atomic<std::uint64_t> errors;
-  std::atomic<std::uint64_t> faulted;   // calls a fault changed
-  std::atomic<std::uint64_t> sum_ns;    // for the mean
+  std::atomic<std::uint64_t> faulted;  // calls a fault changed
+  std::atomic<std::uint64_t> sum_ns;   // for the mean
   std::atomic<std::uint64_t> max_ns;
   std::uint8_t pad[16];
 };
@@ -310,7 +308,7 @@ struct alignas(kCacheLine) Header {
   std::int64_t start_mono_ns;
   std::int64_t start_wall_ns;  // CLOCK_REALTIME
   char program[kProgramLen];
-  char labels[kLabelsLen];     // "k=v,k=v" from FAULTLINE_LABELS
+  char labels[kLabelsLen];  // "k=v,k=v" from FAULTLINE_LABELS
   // -- region offsets from the segment start --
   std::uint64_t ring_offset;
   std::uint64_t acks_offset;
@@ -326,8 +324,12 @@ struct alignas(kCacheLine) Header {
   // when nobody sleeps).
   std::atomic<std::uint32_t> ack_bell;
   std::atomic<std::uint32_t> ack_sleepers;
+  // The emergency path: a tool stores 1 and rings the doorbell (a store and
+  // a futex wake: async-signal-safe, no ring slot needed); the apply thread
+  // disarms every fault before it reads the ring, even a full or corrupt one.
+  std::atomic<std::uint32_t> emergency_clear;
   alignas(kCacheLine) std::atomic<std::int64_t> heartbeat_mono_ns;
-  alignas(kCacheLine) std::atomic<std::uint64_t> next_seq;  // tools fetch_add for Command::seq
+  alignas(kCacheLine) std::atomic<std::uint64_t> next_seq;    // tools fetch_add for Command::seq
   alignas(kCacheLine) std::atomic<std::uint64_t> event_head;  // next Event index
 };
 static_assert(offsetof(Header, abi_version) == 8);
@@ -336,6 +338,7 @@ static_assert(offsetof(Header, labels) == 120);
 static_assert(offsetof(Header, ring_offset) == 376);
 static_assert(offsetof(Header, doorbell) == 448);
 static_assert(offsetof(Header, ack_bell) == 456);
+static_assert(offsetof(Header, emergency_clear) == 464);
 static_assert(offsetof(Header, heartbeat_mono_ns) == 512);
 static_assert(offsetof(Header, next_seq) == 576);
 static_assert(offsetof(Header, event_head) == 640);
@@ -344,7 +347,9 @@ static_assert(sizeof(Header) == 704);
 // Regions in order, each aligned to a page so the ring and the telemetry
 // never share a line with the header.
 inline constexpr std::size_t kPage = 4096;
-constexpr std::size_t align_page(std::size_t n) noexcept { return (n + kPage - 1) & ~(kPage - 1); }
+constexpr std::size_t align_page(std::size_t n) noexcept {
+  return (n + kPage - 1) & ~(kPage - 1);
+}
 
 struct Layout {
   std::size_t ring, acks, events, faults, telemetry, total;
@@ -374,12 +379,11 @@ constexpr std::uint64_t fnv1a(std::uint64_t h, std::uint64_t v) noexcept {
 }
 constexpr std::uint64_t compute_layout_hash() noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL;
-  const std::uint64_t parts[] = {kAbiVersion,          sizeof(Header),       sizeof(Command),
-                                 sizeof(FaultSpec),    sizeof(CommandRing),  alignof(CommandRing),
-                                 sizeof(Ack),          sizeof(Event),        sizeof(FaultSlot),
-                                 sizeof(Telemetry),    kCommandRingCapacity, kAckSlots,
-                                 kEventSlots,          kMaxFaults,           kHistBuckets,
-                                 kCallClasses,         BOOST_VERSION,        kSegmentSize};
+  const std::uint64_t parts[] = {
+      kAbiVersion,          sizeof(Header), sizeof(Command), sizeof(FaultSpec), sizeof(CommandRing),
+      alignof(CommandRing), sizeof(Ack),    sizeof(Event),   sizeof(FaultSlot), sizeof(Telemetry),
+      kCommandRingCapacity, kAckSlots,      kEventSlots,     kMaxFaults,        kHistBuckets,
+      kCallClasses,         BOOST_VERSION,  kSegmentSize};
   for (std::uint64_t p : parts) h = fnv1a(h, p);
   return h;
 }

@@ -62,6 +62,9 @@ struct EventView {
   std::string fault_id, detail;
 };
 
+// Async-signal-safe: sets `header`'s emergency word and rings its doorbell.
+void request_emergency_clear(abi::Header* header) noexcept;
+
 class Client {
  public:
   // Maps the segment of `pid`; nullopt with a one-line reason on failure
@@ -87,6 +90,10 @@ class Client {
   AckResult wait_ack(std::uint64_t seq, std::chrono::nanoseconds timeout) const;
   // submit + wait_ack; a full ring is a kPending result with a reason.
   AckResult request(const abi::Command& cmd, std::chrono::nanoseconds timeout);
+  // The emergency path: asks the target to disarm every fault without a
+  // ring slot or an ack (see abi::Header::emergency_clear). Async-signal-safe:
+  // a tool's SIGINT/SIGTERM handler may call it.
+  void emergency_clear() const noexcept { request_emergency_clear(segment_.header()); }
 
   std::vector<FaultView> faults() const;  // armed slots only
   TelemetrySnapshot telemetry() const;

@@ -65,6 +65,8 @@ class Target {
  private:
   static void* thread_main(void* self) noexcept;
   void run() noexcept;
+  // Header::emergency_clear was set: every fault goes, without the ring.
+  void emergency_clear() noexcept;
   void drain() noexcept;
   void acknowledge(const abi::Command& cmd, const ApplyResult& result, std::int64_t applied_mono_ns) noexcept;
   bool start_thread() noexcept;
