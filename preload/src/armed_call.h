@@ -59,6 +59,10 @@ abi::CallClass recv_class(const shim::SocketInfo& s) noexcept;
 // A receive on a non-blocking socket (or with MSG_DONTWAIT). Preserves errno.
 bool nonblocking(int fd, int flags) noexcept;
 
+// A descriptor number was closed or reused: a duplicate fault's pending
+// repeat (armed_io.cpp) no longer applies to it.
+void forget_repeat(int fd) noexcept;
+
 // Copies a socket address out the way the kernel does: at most *dst_len
 // bytes, and *dst_len set to the full length.
 void copy_address_out(const sockaddr* src, socklen_t src_len, sockaddr* dst, socklen_t* dst_len) noexcept;

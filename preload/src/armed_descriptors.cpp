@@ -108,6 +108,7 @@ int close(int fd) {
   // that probed the old socket meanwhile must not leave its facts behind.
   shim::g_fd_table.invalidate(fd);
   shim::conn::clear(fd);
+  forget_repeat(fd);
   {
     shim::ShimScope scope;
     if (scope.entered()) shim::delay::on_close(fd);  // queued egress is still written
@@ -126,7 +127,10 @@ int shutdown(int fd, int how) {
 
 int dup2(int old_fd, int new_fd) {
   shim::g_fd_table.invalidate(new_fd);
-  if (old_fd != new_fd) shim::conn::clear(new_fd);
+  if (old_fd != new_fd) {
+    shim::conn::clear(new_fd);
+    forget_repeat(new_fd);
+  }
   const int r = real::dup2(old_fd, new_fd);
   shim::g_fd_table.invalidate(new_fd);
   return r;
@@ -134,7 +138,10 @@ int dup2(int old_fd, int new_fd) {
 
 int dup3(int old_fd, int new_fd, int flags) {
   shim::g_fd_table.invalidate(new_fd);
-  if (old_fd != new_fd) shim::conn::clear(new_fd);
+  if (old_fd != new_fd) {
+    shim::conn::clear(new_fd);
+    forget_repeat(new_fd);
+  }
   const int r = real::dup3(old_fd, new_fd, flags);
   shim::g_fd_table.invalidate(new_fd);
   return r;

@@ -61,6 +61,16 @@
 #include "unselected_call.h"
 
 namespace faultline::preload {
+
+// The repeat a duplicate fault left in the kernel (ingress, datagrams): the
+// next receive on the descriptor returns the same datagram again and takes
+// no verdict of its own. Forgotten when the number is closed or reused.
+static constinit std::atomic<bool> g_repeat_next[shim::FdTable::kCapacity]{};
+
+void forget_repeat(int fd) noexcept {
+  if (fd >= 0 && fd < shim::FdTable::kCapacity) g_repeat_next[fd].store(false, std::memory_order_relaxed);
+}
+
 namespace {
 
 using shim::SocketInfo;
@@ -99,7 +109,6 @@ ssize_t as_ssize(std::size_t n) noexcept {
 // The repeat a duplicate fault left in the kernel (ingress, datagrams): the
 // next receive on the descriptor returns the same datagram again and takes
 // no verdict of its own.
-constinit std::atomic<bool> g_repeat_next[shim::FdTable::kCapacity]{};
 
 bool take_repeat(int fd) noexcept {
   if (fd < 0 || fd >= shim::FdTable::kCapacity || !g_repeat_next[fd].load(std::memory_order_relaxed))
