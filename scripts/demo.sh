@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The main job. Builds faultline (release), then shows the product on a pair
-# of real processes: a UDP echo server runs under libfaultline.so, a pinger
-# measures round trips, and the faultline CLI injects latency and loss into
-# the server while it runs and clears them again. Prints measured figures.
+# The main job (README, Quick start). Installs what is missing, builds the
+# release preset and runs tools/demo/main-job.sh: PostgreSQL in a temporary
+# folder, the demo trading stack under the preload, the seed article's three
+# experiments and their must-deviate variants, and their results.
 #
-# When the demo trading stack is present (tools/demo/main-job.sh), this runs
-# it instead: PostgreSQL in a temporary folder, the stack under the preload,
-# the seed article's three experiments and their results.
+#   scripts/demo.sh [--full] [EXPERIMENT...]   the trading stack (--full: the seed's durations)
+#   FAULTLINE_DEMO=echo scripts/demo.sh        the core path on a UDP echo pair only: latency,
+#                                              loss, clear and --for expiry, round trips measured
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -14,11 +14,10 @@ root=$PWD
 scripts/install-deps.sh
 echo "==> building (release)"
 cmake --preset release >/dev/null
-cmake --build --preset release -j 2 --target faultline faultline_preload udp_echo udp_pinger >/dev/null
-
-if [ -x tools/demo/main-job.sh ] && [ "${FAULTLINE_DEMO:-stack}" = stack ]; then
+if [ "${FAULTLINE_DEMO:-stack}" = stack ]; then
   exec tools/demo/main-job.sh "$root/build/release" "$@"
 fi
+cmake --build --preset release -j 2 --target faultline faultline_preload udp_echo udp_pinger >/dev/null
 
 bin=$root/build/release/bin
 helpers=$root/build/release/tests/support
