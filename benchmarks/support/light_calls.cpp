@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "bench_support.h"
+#include "faultline/testing/loopback.h"
 
 namespace faultline::bench {
 namespace {
@@ -23,14 +24,6 @@ Fn as_function(void* symbol, const char* name) {
   static_assert(sizeof fn == sizeof symbol);
   std::memcpy(&fn, &symbol, sizeof fn);  // object to function pointer, as dlsym intends
   return fn;
-}
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
 }
 
 void check(bool ok, const char* what) {
@@ -76,25 +69,21 @@ CallTargets direct_targets() {
 
 LightCallSockets::LightCallSockets() {
   udp_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in any = loopback(0);
-  check(udp_ >= 0 && ::bind(udp_, reinterpret_cast<sockaddr*>(&any), sizeof any) == 0, "udp socket");
+  check(udp_ >= 0 && testing::bind_loopback(udp_) != 0, "udp socket");
 
   // Small buffers on both ends so that they fill in a few sends.
   const int small = 4096;
   tcp_listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   check(tcp_listener_ >= 0, "tcp listener");
   ::setsockopt(tcp_listener_, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  sockaddr_in addr = loopback(0);
-  socklen_t len = sizeof addr;
-  check(::bind(tcp_listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-            ::getsockname(tcp_listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
-            ::listen(tcp_listener_, 1) == 0,
-        "tcp listen");
-  tcp_port_ = ntohs(addr.sin_port);
+  tcp_port_ = testing::bind_loopback(tcp_listener_);
+  check(tcp_port_ != 0 && ::listen(tcp_listener_, 1) == 0, "tcp listen");
   tcp_client_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   check(tcp_client_ >= 0, "tcp client");
   ::setsockopt(tcp_client_, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-  check(::connect(tcp_client_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "tcp connect");
+  const sockaddr_in listening = testing::loopback(tcp_port_);
+  check(::connect(tcp_client_, reinterpret_cast<const sockaddr*>(&listening), sizeof listening) == 0,
+        "tcp connect");
   tcp_server_ = ::accept4(tcp_listener_, nullptr, nullptr, SOCK_CLOEXEC);
   check(tcp_server_ >= 0, "tcp accept");
   // The peer's window may open once more as its receive queue settles.

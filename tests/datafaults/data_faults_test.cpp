@@ -23,10 +23,13 @@
 #include <vector>
 
 #include "../integration/integration_support.h"
+#include "faultline/testing/loopback.h"
 #include "faultline/testing/targets.h"
 
 namespace faultline::integration {
 namespace {
+
+using testing::loopback;
 
 std::int64_t mono_ns() {
   timespec ts;
@@ -34,24 +37,12 @@ std::int64_t mono_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
 // A socket of this process bound to an ephemeral loopback port.
 int bound(int type, std::uint16_t* port) {
   const int fd = socket(AF_INET, type, 0);
   const int big = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-  sockaddr_in a = loopback(0);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  *port = ntohs(a.sin_port);
+  *port = testing::bind_loopback(fd);
   if (type == SOCK_STREAM) listen(fd, 4);
   return fd;
 }

@@ -22,24 +22,19 @@
 #include <vector>
 
 #include "../integration/integration_support.h"
+#include "faultline/testing/loopback.h"
 #include "faultline/testing/paths.h"
 #include "faultline/testing/targets.h"
 
 namespace faultline::integration {
 namespace {
 
+using testing::loopback;
+
 std::int64_t mono_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
 }
 
 abi::FaultSpec latency(const char* id, std::int64_t delay_ns, abi::Direction dir, abi::Proto proto) {
@@ -52,11 +47,7 @@ abi::FaultSpec latency(const char* id, std::int64_t delay_ns, abi::Direction dir
 // A bound socket of this process (no preload) and its port.
 int local_socket(int type, std::uint16_t* port) {
   const int fd = socket(AF_INET, type, 0);
-  sockaddr_in a = loopback(0);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  *port = ntohs(a.sin_port);
+  *port = testing::bind_loopback(fd);
   return fd;
 }
 

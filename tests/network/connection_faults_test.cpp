@@ -17,19 +17,14 @@
 #include <thread>
 
 #include "../integration/integration_support.h"
+#include "faultline/testing/loopback.h"
 #include "faultline/testing/paths.h"
 #include "faultline/testing/targets.h"
 
 namespace faultline::integration {
 namespace {
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
+using testing::loopback;
 
 // A socket of this process bound to a loopback port (listening for TCP).
 struct Local {
@@ -37,12 +32,8 @@ struct Local {
   std::uint16_t port = 0;
   explicit Local(int type) {
     fd = socket(AF_INET, type, 0);
-    sockaddr_in a = loopback(0);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    port = testing::bind_loopback(fd);
     if (type == SOCK_STREAM) listen(fd, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
   }
   ~Local() { close(fd); }
   Local(const Local&) = delete;

@@ -39,7 +39,11 @@
 #include <string>
 #include <vector>
 
+#include "faultline/testing/loopback.h"
+
 namespace {
+
+using faultline::testing::loopback;
 
 volatile sig_atomic_t g_sigpipes = 0;
 
@@ -51,14 +55,6 @@ std::int64_t now_ms() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
-}
-
-sockaddr_in loopback(int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  return a;
 }
 
 const char* errno_name(int e) {
@@ -125,13 +121,10 @@ int main() {
     const std::string& cmd = w[0];
     if (cmd == "listen") {
       listener = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in a = loopback(0);
-      bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      const std::uint16_t port = faultline::testing::bind_loopback(listener);
       listen(listener, 16);
       if (has(w, "nb")) set_nonblocking(listener, true);
-      socklen_t len = sizeof a;
-      getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
-      answer("port %d", ntohs(a.sin_port));
+      answer("port %d", port);
     } else if (cmd == "accept") {
       const int c = accept(listener, nullptr, nullptr);
       if (c < 0) {
@@ -149,7 +142,8 @@ int main() {
         timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
         setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
       }
-      const sockaddr_in a = loopback(std::atoi(w.size() > 1 ? w[1].c_str() : "0"));
+      const sockaddr_in a =
+          loopback(static_cast<std::uint16_t>(std::atoi(w.size() > 1 ? w[1].c_str() : "0")));
       const std::int64_t t0 = now_ms();
       const int r = connect(conn, reinterpret_cast<const sockaddr*>(&a), sizeof a);
       const int e = errno;

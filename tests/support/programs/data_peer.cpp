@@ -41,18 +41,12 @@
 #include <vector>
 
 #include "args.h"
+#include "faultline/testing/loopback.h"
 
 namespace {
 
+using faultline::testing::loopback;
 using faultline::testing::programs::Args;
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
 
 std::int64_t now_ns() {
   timespec ts;
@@ -188,11 +182,7 @@ int recv_udp(long count, long size, long batch, bool report_bytes) {
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   const int big = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-  sockaddr_in a = loopback(0);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  std::printf("%u\n", ntohs(a.sin_port));
+  std::printf("%u\n", faultline::testing::bind_loopback(fd));
   std::fflush(stdout);
   wait_for_go();
   const auto s = static_cast<std::size_t>(size);

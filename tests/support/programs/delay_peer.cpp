@@ -39,8 +39,11 @@
 #include <vector>
 
 #include "args.h"
+#include "faultline/testing/loopback.h"
 
 namespace {
+
+using faultline::testing::loopback;
 
 using faultline::testing::programs::Args;
 
@@ -60,26 +63,16 @@ void set_nonblocking(int fd) {
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
 int bound_socket(int type) {
   const int fd = socket(AF_INET, type, 0);
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a = loopback(0);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+  const std::uint16_t port = faultline::testing::bind_loopback(fd);
+  if (port == 0) {
     std::perror("delay_peer: bind");
     std::exit(1);
   }
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  std::printf("%u\n", ntohs(a.sin_port));
+  std::printf("%u\n", port);
   std::fflush(stdout);
   return fd;
 }

@@ -18,8 +18,11 @@
 #include <cstring>
 
 #include "args.h"
+#include "faultline/testing/loopback.h"
 
 namespace {
+
+using faultline::testing::loopback;
 
 constexpr int kSentinel = 4242;
 int g_checks = 0;
@@ -44,21 +47,9 @@ void expect_untouched(const char* name, long result) {
   }
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
 int bound_udp(int flags, sockaddr_in* where) {
   const int fd = socket(AF_INET, SOCK_DGRAM | flags, 0);
-  sockaddr_in a = loopback(0);
-  socklen_t len = sizeof a;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  *where = a;
+  *where = loopback(faultline::testing::bind_loopback(fd));
   return fd;
 }
 
@@ -116,10 +107,7 @@ void wrong_kind_checks() {
 
   // A port nobody listens on: bind one, close it, connect to it.
   const int probe = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a = loopback(0);
-  socklen_t len = sizeof a;
-  bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
+  sockaddr_in a = loopback(faultline::testing::bind_loopback(probe));
   close(probe);
   const int client = socket(AF_INET, SOCK_STREAM, 0);
   expect_errno("connect(closed port)", connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a),

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "args.h"
+#include "faultline/testing/loopback.h"
 
 namespace {
 
@@ -97,10 +98,7 @@ int main(int argc, char** argv) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(args.number("--port", 0)));
+  sockaddr_in addr = faultline::testing::loopback(static_cast<std::uint16_t>(args.number("--port", 0)));
   socklen_t addr_len = sizeof addr;
   if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 64) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) {

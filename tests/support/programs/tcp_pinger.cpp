@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "args.h"
+#include "faultline/testing/loopback.h"
 #include "rtt_report.h"
 
 namespace programs = faultline::testing::programs;
@@ -70,10 +71,7 @@ int main(int argc, char** argv) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in server{};
-  server.sin_family = AF_INET;
-  server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  server.sin_port = htons(static_cast<std::uint16_t>(port));
+  sockaddr_in server = faultline::testing::loopback(static_cast<std::uint16_t>(port));
   if (connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0) {
     std::perror("tcp_pinger: connect");
     return 2;

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "args.h"
+#include "faultline/testing/loopback.h"
 
 namespace {
 
@@ -81,10 +82,7 @@ int main(int argc, char** argv) {
   install_handlers();
 
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(args.number("--port", 0)));
+  sockaddr_in addr = faultline::testing::loopback(static_cast<std::uint16_t>(args.number("--port", 0)));
   socklen_t addr_len = sizeof addr;
   if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "args.h"
+#include "faultline/testing/loopback.h"
 #include "rtt_report.h"
 
 namespace programs = faultline::testing::programs;
@@ -40,13 +41,9 @@ int main(int argc, char** argv) {
   const bool json = args.flag("--json");
 
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in server{};
-  server.sin_family = AF_INET;
-  server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  server.sin_port = htons(static_cast<std::uint16_t>(port));
+  sockaddr_in server = faultline::testing::loopback(static_cast<std::uint16_t>(port));
   if (const long bind_port = args.number("--bind-port", 0); bind_port > 0) {
-    sockaddr_in local = server;
-    local.sin_port = htons(static_cast<std::uint16_t>(bind_port));
+    sockaddr_in local = faultline::testing::loopback(static_cast<std::uint16_t>(bind_port));
     if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
       std::perror("udp_pinger: bind");
       return 2;

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "faultline/testing/loopback.h"
+
 namespace faultline::testing {
 
 std::optional<cp::Client> wait_for_segment(pid_t pid, std::chrono::milliseconds timeout,
@@ -30,15 +32,10 @@ bool segment_exists(pid_t pid) {
 std::uint16_t free_loopback_port(int type) {
   const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("free_loopback_port: socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  const std::uint16_t port = bind_loopback(fd);
   ::close(fd);
-  if (!ok) throw std::runtime_error("free_loopback_port: bind failed");
-  return ntohs(addr.sin_port);
+  if (port == 0) throw std::runtime_error("free_loopback_port: bind failed");
+  return port;
 }
 
 }  // namespace faultline::testing

@@ -8,10 +8,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
+
+#include "faultline/testing/loopback.h"
 
 namespace faultline::shim {
 namespace {
+
+using testing::loopback;
 
 // A descriptor closed when the test ends.
 class Fd {
@@ -28,20 +33,11 @@ class Fd {
   int fd_;
 };
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
+// testing::bind_loopback, failing the test when the bind does.
 std::uint16_t bind_loopback(int fd) {
-  sockaddr_in a = loopback(0);
-  socklen_t len = sizeof a;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  return ntohs(a.sin_port);
+  const std::uint16_t port = testing::bind_loopback(fd);
+  EXPECT_NE(port, 0) << "bind to loopback: " << std::strerror(errno);
+  return port;
 }
 
 class FdTableTest : public ::testing::Test {
