@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "../integration/integration_support.h"
@@ -85,6 +86,48 @@ Peer spawn_peer(const std::vector<std::string>& args, bool port_line = false) {
   return p;
 }
 
+// data_peer in `mode` (send-tcp or recv-tcp) moving `bytes` in 64 KiB
+// chunks over a TCP connection from this test's `listener`; `conn` is this
+// end (-1 if accept failed). The test closes both, when its check allows.
+struct StreamPeer {
+  int listener = -1;
+  Peer peer;
+  int conn = -1;
+};
+
+StreamPeer spawn_stream_peer(const char* mode, long bytes) {
+  std::uint16_t port = 0;
+  const int listener = bound(SOCK_STREAM, &port);
+  Peer peer = spawn_peer(
+      {"--mode", mode, "--port", std::to_string(port), "--bytes", std::to_string(bytes), "--chunk", "65536"});
+  const int conn = accept(listener, nullptr, nullptr);
+  return {listener, std::move(peer), conn};
+}
+
+// data_peer sending `count` datagrams of `size` bytes (and `more` of its
+// options) to `rx`, a UDP socket of this test that the test closes.
+struct DatagramSender {
+  int rx = -1;
+  Peer peer;
+};
+
+DatagramSender spawn_datagram_sender(int count, std::size_t size, const std::vector<std::string>& more = {}) {
+  std::uint16_t port = 0;
+  const int rx = bound(SOCK_DGRAM, &port);
+  std::vector<std::string> args{
+      "--mode", "send-udp",          "--port", std::to_string(port), "--count", std::to_string(count),
+      "--size", std::to_string(size)};
+  args.insert(args.end(), more.begin(), more.end());
+  return {rx, spawn_peer(args)};
+}
+
+// The byte stream data_peer sends and checks: byte i is i % 251.
+std::vector<unsigned char> stream_pattern(std::size_t bytes) {
+  std::vector<unsigned char> data(bytes);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>(i % 251);
+  return data;
+}
+
 // Every datagram that reaches `fd` until it has been quiet for `quiet`.
 std::vector<std::vector<unsigned char>> receive_datagrams(int fd, std::size_t max_size, int quiet_ms = 1000) {
   std::vector<std::vector<unsigned char>> out;
@@ -146,23 +189,31 @@ StreamSeen read_stream(int fd) {
   }
 }
 
+// Lets a send-tcp peer go and reads its stream to the end; closes this end
+// before asking for the report (data_peer waits for it), then the listener.
+struct StreamReceived {
+  StreamSeen seen;
+  nlohmann::json report;
+};
+
+StreamReceived receive_stream(StreamPeer& sender) {
+  sender.peer.go();
+  StreamReceived out{read_stream(sender.conn), {}};
+  close(sender.conn);
+  out.report = sender.peer.report();
+  close(sender.listener);
+  return out;
+}
+
 TEST(DataFaults, ShouldDeliverAboutRateBytesPerSecondUnderBandwidth) {
   constexpr long kBytes = 2'000'000;
   constexpr std::uint64_t kRate = 1'000'000;  // 1 MB/s: two seconds of traffic
-  std::uint16_t port = 0;
-  const int listener = bound(SOCK_STREAM, &port);
-  Peer peer = spawn_peer({"--mode", "send-tcp", "--port", std::to_string(port), "--bytes",
-                          std::to_string(kBytes), "--chunk", "65536"});
-  const int conn = accept(listener, nullptr, nullptr);
-  ASSERT_GE(conn, 0);
+  StreamPeer sender = spawn_stream_peer("send-tcp", kBytes);
+  ASSERT_GE(sender.conn, 0);
   abi::FaultSpec f = data_fault("bw", abi::FaultKind::kBandwidth, abi::Direction::kEgress, abi::Proto::kTcp);
   f.rate_bytes_per_s = kRate;
-  inject(*peer.client, f);
-  peer.go();
-  const StreamSeen seen = read_stream(conn);
-  close(conn);  // data_peer waits for it before it reports
-  const nlohmann::json report = peer.report();
-  close(listener);
+  inject(*sender.peer.client, f);
+  const auto [seen, report] = receive_stream(sender);
   EXPECT_EQ(seen.bytes, kBytes);
   EXPECT_EQ(seen.bad, 0);
   EXPECT_EQ(report.at("bytes").get<long>(), kBytes);
@@ -181,11 +232,7 @@ TEST(DataFaults, ShouldDeliverAboutRateBytesPerSecondUnderBandwidth) {
 TEST(DataFaults, ShouldReceiveAboutRateBytesPerSecondUnderIngressBandwidth) {
   constexpr long kBytes = 4'000'000;
   constexpr std::uint64_t kRate = 2'000'000;  // two seconds of traffic
-  std::uint16_t port = 0;
-  const int listener = bound(SOCK_STREAM, &port);
-  Peer peer = spawn_peer({"--mode", "recv-tcp", "--port", std::to_string(port), "--bytes",
-                          std::to_string(kBytes), "--chunk", "65536"});
-  const int conn = accept(listener, nullptr, nullptr);
+  auto [listener, peer, conn] = spawn_stream_peer("recv-tcp", kBytes);
   ASSERT_GE(conn, 0);
   abi::FaultSpec f =
       data_fault("bw-in", abi::FaultKind::kBandwidth, abi::Direction::kIngress, abi::Proto::kTcp);
@@ -193,8 +240,7 @@ TEST(DataFaults, ShouldReceiveAboutRateBytesPerSecondUnderIngressBandwidth) {
   inject(*peer.client, f);
   peer.go();
   std::thread sender([&] {
-    std::vector<unsigned char> data(kBytes);
-    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>(i % 251);
+    const std::vector<unsigned char> data = stream_pattern(kBytes);
     EXPECT_EQ(send(conn, data.data(), data.size(), MSG_NOSIGNAL), kBytes);
   });
   const nlohmann::json report = peer.report();
@@ -216,20 +262,12 @@ TEST(DataFaults, ShouldReceiveAboutRateBytesPerSecondUnderIngressBandwidth) {
 TEST(DataFaults, ShouldShortenEveryStreamWriteToSliceMax) {
   constexpr long kBytes = 300'000;
   constexpr std::uint32_t kSlice = 1000;
-  std::uint16_t port = 0;
-  const int listener = bound(SOCK_STREAM, &port);
-  Peer peer = spawn_peer({"--mode", "send-tcp", "--port", std::to_string(port), "--bytes",
-                          std::to_string(kBytes), "--chunk", "65536"});
-  const int conn = accept(listener, nullptr, nullptr);
-  ASSERT_GE(conn, 0);
+  StreamPeer sender = spawn_stream_peer("send-tcp", kBytes);
+  ASSERT_GE(sender.conn, 0);
   abi::FaultSpec f = data_fault("slice", abi::FaultKind::kSlice, abi::Direction::kEgress, abi::Proto::kTcp);
   f.slice_max = kSlice;
-  inject(*peer.client, f);
-  peer.go();
-  const StreamSeen seen = read_stream(conn);
-  close(conn);  // data_peer waits for it before it reports
-  const nlohmann::json report = peer.report();
-  close(listener);
+  inject(*sender.peer.client, f);
+  const auto [seen, report] = receive_stream(sender);
   // Every send returned at most --max bytes; the program finished the short
   // writes and the peer got every byte, in order.
   EXPECT_LE(report.at("max_ret").get<long>(), static_cast<long>(kSlice));
@@ -241,18 +279,13 @@ TEST(DataFaults, ShouldShortenEveryStreamWriteToSliceMax) {
 TEST(DataFaults, ShouldShortenEveryStreamReadToSliceMax) {
   constexpr long kBytes = 300'000;
   constexpr std::uint32_t kSlice = 700;
-  std::uint16_t port = 0;
-  const int listener = bound(SOCK_STREAM, &port);
-  Peer peer = spawn_peer({"--mode", "recv-tcp", "--port", std::to_string(port), "--bytes",
-                          std::to_string(kBytes), "--chunk", "65536"});
-  const int conn = accept(listener, nullptr, nullptr);
+  auto [listener, peer, conn] = spawn_stream_peer("recv-tcp", kBytes);
   ASSERT_GE(conn, 0);
   abi::FaultSpec f =
       data_fault("slice-in", abi::FaultKind::kSlice, abi::Direction::kIngress, abi::Proto::kTcp);
   f.slice_max = kSlice;
   inject(*peer.client, f);
-  std::vector<unsigned char> data(kBytes);
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>(i % 251);
+  const std::vector<unsigned char> data = stream_pattern(kBytes);
   ASSERT_EQ(send(conn, data.data(), data.size(), MSG_NOSIGNAL), kBytes);  // the kernel buffers it
   peer.go();
   const nlohmann::json report = peer.report();
@@ -274,10 +307,7 @@ int popcount_of_difference(const std::vector<unsigned char>& a, const std::vecto
 TEST(DataFaults, ShouldFlipExactlyOneBitOfCorruptedDatagrams) {
   constexpr int kCount = 200;
   constexpr std::size_t kSize = 300;
-  std::uint16_t port = 0;
-  const int rx = bound(SOCK_DGRAM, &port);
-  Peer peer = spawn_peer({"--mode", "send-udp", "--port", std::to_string(port), "--count",
-                          std::to_string(kCount), "--size", std::to_string(kSize)});
+  auto [rx, peer] = spawn_datagram_sender(kCount, kSize);
   inject(*peer.client,
          data_fault("corrupt", abi::FaultKind::kCorrupt, abi::Direction::kEgress, abi::Proto::kUdp));
   peer.go();
@@ -323,10 +353,7 @@ TEST(DataFaults, ShouldFlipExactlyOneBitOfReceivedDatagramsUnderIngressCorrupt) 
 TEST(DataFaults, ShouldDeliverEveryDatagramTwiceAtHundredPercentDuplicate) {
   constexpr int kCount = 100;
   constexpr std::size_t kSize = 64;
-  std::uint16_t port = 0;
-  const int rx = bound(SOCK_DGRAM, &port);
-  Peer peer = spawn_peer({"--mode", "send-udp", "--port", std::to_string(port), "--count",
-                          std::to_string(kCount), "--size", std::to_string(kSize)});
+  auto [rx, peer] = spawn_datagram_sender(kCount, kSize);
   inject(*peer.client,
          data_fault("dup", abi::FaultKind::kDuplicate, abi::Direction::kEgress, abi::Proto::kUdp));
   peer.go();
@@ -400,10 +427,7 @@ TEST(DataFaults, ShouldDuplicateAndCorruptDatagramsTheDelayLineHolds) {
 TEST(DataFaults, ShouldDeliverHeldDatagramAfterTheGap) {
   constexpr int kCount = 10;
   constexpr std::uint32_t kGap = 3;
-  std::uint16_t port = 0;
-  const int rx = bound(SOCK_DGRAM, &port);
-  Peer peer = spawn_peer({"--mode", "send-udp", "--port", std::to_string(port), "--count",
-                          std::to_string(kCount), "--size", "64"});
+  auto [rx, peer] = spawn_datagram_sender(kCount, 64);
   abi::FaultSpec f =
       data_fault("reorder", abi::FaultKind::kReorder, abi::Direction::kEgress, abi::Proto::kUdp);
   f.gap = kGap;
@@ -438,10 +462,7 @@ TEST(DataFaults, ShouldDeliverHeldDatagramAfterTheGapOnIngress) {
 TEST(DataFaults, ShouldDropMessagesOfASendmmsgBatchUnderLoss) {
   constexpr int kCount = 1000;
   constexpr int kBatch = 10;
-  std::uint16_t port = 0;
-  const int rx = bound(SOCK_DGRAM, &port);
-  Peer peer = spawn_peer({"--mode", "send-udp", "--port", std::to_string(port), "--count",
-                          std::to_string(kCount), "--size", "64", "--batch", std::to_string(kBatch)});
+  auto [rx, peer] = spawn_datagram_sender(kCount, 64, {"--batch", std::to_string(kBatch)});
   abi::FaultSpec f = loss_fault("mmsg-loss", 500'000);
   f.match.dir = static_cast<std::uint8_t>(abi::Direction::kEgress);
   f.match.proto = static_cast<std::uint8_t>(abi::Proto::kUdp);
