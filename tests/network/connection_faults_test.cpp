@@ -112,6 +112,13 @@ bool starts_with(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// Has the peer connect to `listener` and accepts that connection: this
+// side of it, or -1 if the connect or the accept failed.
+int peer_connection(Peer& peer, const Local& listener) {
+  if (!starts_with(peer.ask("connect " + listener.port_text()), "connect ok")) return -1;
+  return accept_within(listener.fd, 2000);
+}
+
 // The number after "<word> <what> " in an answer, e.g. elapsed ms of "connect err ETIMEDOUT 301".
 long last_number(const std::string& s) {
   const std::size_t sp = s.rfind(' ');
@@ -127,8 +134,7 @@ unsigned events_of(const std::string& s) {
 TEST(ConnectionFaults, ShouldSendARealRstToThePeerWhenResetFires) {
   Local listener(SOCK_STREAM);
   Peer peer;
-  ASSERT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect ok"));
-  const int s = accept_within(listener.fd, 2000);
+  const int s = peer_connection(peer, listener);
   ASSERT_GE(s, 0);
   inject(peer.client(), fault("reset-1", abi::FaultKind::kReset, listener.port));
   EXPECT_EQ(peer.ask("send 5"), "send err ECONNRESET");
@@ -139,8 +145,7 @@ TEST(ConnectionFaults, ShouldSendARealRstToThePeerWhenResetFires) {
 TEST(ConnectionFaults, ShouldKeepTheDescriptorValidAndReportEconnresetAfterReset) {
   Local listener(SOCK_STREAM);
   Peer peer;
-  ASSERT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect ok"));
-  const int s = accept_within(listener.fd, 2000);
+  const int s = peer_connection(peer, listener);
   ASSERT_GE(s, 0);
   inject(peer.client(), fault("reset-2", abi::FaultKind::kReset, listener.port));
   ASSERT_EQ(peer.ask("send 5"), "send err ECONNRESET");
@@ -162,8 +167,7 @@ TEST(ConnectionFaults, ShouldKeepTheDescriptorValidAndReportEconnresetAfterReset
   EXPECT_EQ(peer.ask("recvmmsg"), "recvmmsg err ECONNRESET");
   EXPECT_EQ(peer.ask("close"), "closed");
   // The descriptor number (likely reused) carries nothing over.
-  ASSERT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect ok"));
-  const int s2 = accept_within(listener.fd, 2000);
+  const int s2 = peer_connection(peer, listener);
   ASSERT_GE(s2, 0);
   ASSERT_EQ(::send(s2, "abcd", 4, 0), 4);
   EXPECT_EQ(peer.ask("recv timeout 2000"), "recv 4");
@@ -243,8 +247,7 @@ TEST(ConnectionFaults, ShouldAnswerEagainToANonBlockingAcceptThatRefused) {
 TEST(ConnectionFaults, ShouldSwallowSendsAndDeliverNothingUnderBlackhole) {
   Local listener(SOCK_STREAM);
   Peer peer;
-  ASSERT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect ok"));
-  const int s = accept_within(listener.fd, 2000);
+  const int s = peer_connection(peer, listener);
   ASSERT_GE(s, 0);
   inject(peer.client(), fault("hole-1", abi::FaultKind::kBlackhole, listener.port));
   EXPECT_EQ(peer.ask("send 100"), "send 100");  // reported sent
@@ -321,8 +324,8 @@ TEST(ConnectionFaults, ShouldNeverReportAHeldNonBlockingConnectReadyUnderBlackho
 // A connection to `listener` from the peer, its ingress held by the delay
 // line (an ingress latency fault, already used once); returns this side.
 int held_connection(Peer& peer, const Local& listener) {
-  if (!starts_with(peer.ask("connect " + listener.port_text()), "connect ok")) return -1;
-  const int s = accept_within(listener.fd, 2000);
+  const int s = peer_connection(peer, listener);
+  if (s < 0) return -1;
   abi::FaultSpec lat = latency_fault("lat-held", 20 * kMs);
   lat.match.dst_port = listener.port;
   lat.match.dir = static_cast<std::uint8_t>(abi::Direction::kIngress);
@@ -366,8 +369,7 @@ TEST(ConnectionFaults, ShouldDiscardHeldIngressUnderBlackhole) {
 TEST(ConnectionFaults, ShouldFailSendWithInjectedErrno) {
   Local listener(SOCK_STREAM);
   Peer peer;
-  ASSERT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect ok"));
-  const int s = accept_within(listener.fd, 2000);
+  const int s = peer_connection(peer, listener);
   ASSERT_GE(s, 0);
   abi::FaultSpec f = fault("errno-1", abi::FaultKind::kErrno, listener.port);
   f.err = ENOBUFS;
@@ -377,8 +379,7 @@ TEST(ConnectionFaults, ShouldFailSendWithInjectedErrno) {
   EXPECT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect err ENOBUFS"));
   EXPECT_FALSE(readable_within(listener.fd, 200)) << "a failed connect reached the listener";
   clear(peer.client(), "errno-1");
-  ASSERT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect ok"));
-  const int s2 = accept_within(listener.fd, 2000);
+  const int s2 = peer_connection(peer, listener);
   ASSERT_GE(s2, 0);
   EXPECT_EQ(peer.ask("send 10"), "send 10");
   EXPECT_EQ(receive(s2, 2000), 10);
@@ -389,8 +390,7 @@ TEST(ConnectionFaults, ShouldFailSendWithInjectedErrno) {
 TEST(ConnectionFaults, ShouldFailTheNextStreamReceiveWithInjectedErrnoAndKeepTheBytes) {
   Local listener(SOCK_STREAM);
   Peer peer;
-  ASSERT_TRUE(starts_with(peer.ask("connect " + listener.port_text()), "connect ok"));
-  const int s = accept_within(listener.fd, 2000);
+  const int s = peer_connection(peer, listener);
   ASSERT_GE(s, 0);
   abi::FaultSpec f = fault("errno-recv", abi::FaultKind::kErrno, listener.port);
   f.err = EINTR;
@@ -414,8 +414,7 @@ TEST(ConnectionFaults, ShouldLeaveOtherPortsUntouched) {
   inject(peer.client(), fault("reset-other", abi::FaultKind::kReset, faulted.port));
   inject(peer.client(), fault("hole-other", abi::FaultKind::kBlackhole, faulted.port));
   EXPECT_TRUE(starts_with(peer.ask("connect " + faulted.port_text()), "connect err ECONNREFUSED"));
-  ASSERT_TRUE(starts_with(peer.ask("connect " + other.port_text()), "connect ok"));
-  const int s = accept_within(other.fd, 2000);
+  const int s = peer_connection(peer, other);
   ASSERT_GE(s, 0);
   EXPECT_EQ(peer.ask("send 6"), "send 6");
   EXPECT_EQ(receive(s, 2000), 6);
