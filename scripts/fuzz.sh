@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for a bounded
 # time: a corrupt ring entry or experiment file must never crash faultline.
-#   FAULTLINE_FUZZ_SECONDS=60 scripts/fuzz.sh
+#   FAULTLINE_FUZZ_SECONDS=60 scripts/fuzz.sh   (seconds per target; default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FAULTLINE_FUZZ_SECONDS:-45}
+seconds=${FAULTLINE_FUZZ_SECONDS:-30}
 
 echo "==> [fuzz] configure and build"
 cmake --preset fuzz >/dev/null
@@ -19,6 +19,8 @@ for fuzzer in "${fuzzers[@]}"; do
   mkdir -p "$corpus_root/$name"
   seeds=()
   [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
+  # The parser starts from the repository's own experiments.
+  [ "$name" = experiment_loader_fuzzer ] && seeds+=(tools/demo/experiments tests/experiment/data)
   echo "==> [fuzz] $name for ${seconds}s"
   "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     "$corpus_root/$name" "${seeds[@]}" 2>&1 | tail -n 12
