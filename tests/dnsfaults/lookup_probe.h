@@ -8,13 +8,17 @@
 #include <optional>
 #include <string>
 
+#include "../integration/integration_support.h"
 #include "faultline/controlplane/abi.h"
 #include "faultline/controlplane/client.h"
 #include "faultline/testing/process.h"
 
 namespace faultline::dnstest {
 
-inline constexpr std::int64_t kMs = 1'000'000;
+// Arming and clearing (ADD_FAILURE unless applied) as the integration tests do.
+using integration::clear;
+using integration::inject;
+using integration::kMs;
 
 struct Lookup {
   int rc = -1000;        // getaddrinfo's return code
@@ -50,9 +54,6 @@ abi::FaultSpec dns_fault(const char* id, const char* glob, std::int64_t delay_ns
 // A stall fault holding every socket call for delay_ns.
 abi::FaultSpec stall_fault(const char* id, std::int64_t delay_ns);
 
-// Submits and waits for the acknowledgement; ADD_FAILURE unless applied.
-void inject(cp::Client& client, const abi::FaultSpec& spec);
-void clear(cp::Client& client, const char* id);
 // Hits and matched calls of the armed fault `id` (0, 0 if not armed).
 std::uint64_t hits_of(const cp::Client& client, const char* id);
 std::uint64_t matched_of(const cp::Client& client, const char* id);

@@ -1,5 +1,3 @@
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
@@ -58,54 +56,26 @@ std::int64_t LookupProbe::send_ns() {
 }
 
 abi::FaultSpec dns_fault(const char* id, const char* glob, std::int64_t delay_ns, bool fail) {
-  abi::FaultSpec f{};
-  std::strncpy(f.id, id, sizeof f.id - 1);
+  abi::FaultSpec f = integration::latency_fault(id, delay_ns);
   f.kind = static_cast<std::uint16_t>(abi::FaultKind::kDns);
-  f.pct_ppm = 1'000'000;
-  f.for_ns = 60'000 * kMs;
-  f.seed = 1234;
-  f.delay_ns = delay_ns;
   f.dns_fail = fail ? 1 : 0;
   std::strncpy(f.host_glob, glob, sizeof f.host_glob - 1);
   return f;
 }
 
 abi::FaultSpec stall_fault(const char* id, std::int64_t delay_ns) {
-  abi::FaultSpec f{};
-  std::strncpy(f.id, id, sizeof f.id - 1);
+  abi::FaultSpec f = integration::latency_fault(id, delay_ns);
   f.kind = static_cast<std::uint16_t>(abi::FaultKind::kStall);
-  f.pct_ppm = 1'000'000;
-  f.for_ns = 60'000 * kMs;
-  f.seed = 1234;
-  f.delay_ns = delay_ns;
   return f;
 }
 
-void inject(cp::Client& client, const abi::FaultSpec& spec) {
-  const cp::AckResult r = client.request(cp::make_inject(spec), 5s);
-  if (r.status != abi::AckStatus::kApplied) ADD_FAILURE() << "inject not applied: " << r.reason;
-}
-
-void clear(cp::Client& client, const char* id) {
-  const cp::AckResult r = client.request(cp::make_clear(id), 5s);
-  if (r.status != abi::AckStatus::kApplied) ADD_FAILURE() << "clear not applied: " << r.reason;
-}
-
-namespace {
-std::optional<cp::FaultView> view(const cp::Client& client, const char* id) {
-  for (const cp::FaultView& f : client.faults())
-    if (std::strcmp(f.spec.id, id) == 0) return f;
-  return std::nullopt;
-}
-}  // namespace
-
 std::uint64_t hits_of(const cp::Client& client, const char* id) {
-  const auto f = view(client, id);
+  const auto f = integration::fault_view(client, id);
   return f ? f->hits : 0;
 }
 
 std::uint64_t matched_of(const cp::Client& client, const char* id) {
-  const auto f = view(client, id);
+  const auto f = integration::fault_view(client, id);
   return f ? f->matched : 0;
 }
 
