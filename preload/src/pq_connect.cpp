@@ -105,6 +105,12 @@ const char* finish_db(DbName& n) noexcept {
   return n.db[0] != '\0' ? n.db : nullptr;
 }
 
+// The database of a conninfo string (PQconnectdb, PQconnectStart).
+const char* db_of_conninfo(DbName& n, const char* conninfo) noexcept {
+  parse_conninfo(n, conninfo);
+  return finish_db(n);
+}
+
 const char* db_of_params(DbName& n, const char* const* keywords, const char* const* values,
                          int expand_dbname) noexcept {
   bool expanded = false;
@@ -211,12 +217,8 @@ namespace pq_armed {
 // ---------------------------------------------------------- connects --
 
 PGconnPtr PQconnectdb(const char* conninfo) {
-  return connect_blocking(
-      [&](DbName& n) {
-        parse_conninfo(n, conninfo);
-        return finish_db(n);
-      },
-      [&] { return pq_real::PQconnectdb(conninfo); });
+  return connect_blocking([&](DbName& n) { return db_of_conninfo(n, conninfo); },
+                          [&] { return pq_real::PQconnectdb(conninfo); });
 }
 
 PGconnPtr PQconnectdbParams(const char* const* keywords, const char* const* values, int expand_dbname) {
@@ -239,12 +241,8 @@ PGconnPtr PQsetdbLogin(const char* host, const char* port, const char* options, 
 }
 
 PGconnPtr PQconnectStart(const char* conninfo) {
-  return connect_start(
-      [&](DbName& n) {
-        parse_conninfo(n, conninfo);
-        return finish_db(n);
-      },
-      [&] { return pq_real::PQconnectStart(conninfo); });
+  return connect_start([&](DbName& n) { return db_of_conninfo(n, conninfo); },
+                       [&] { return pq_real::PQconnectStart(conninfo); });
 }
 
 PGconnPtr PQconnectStartParams(const char* const* keywords, const char* const* values, int expand_dbname) {
