@@ -375,6 +375,12 @@ std::int64_t flush(Line* l, std::int64_t now, bool* blocked) noexcept {
       m.msg_name = p + e->len;
       m.msg_namelen = e->addr_len;
     }
+    // Recorded before the send: a peer that has the message may already look
+    // at the telemetry. Once per message, even if the socket is full now.
+    if (e->delayed && q.partial == 0) {
+      if (telemetry_on()) record(abi::CallClass::kInjectedDelay, now_ns() - e->stamp, 0, 0, true);
+      e->delayed = false;
+    }
     const ssize_t r = sys_sendmsg(l->sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r < 0) {
       const int err = errno;
@@ -404,7 +410,6 @@ std::int64_t flush(Line* l, std::int64_t now, bool* blocked) noexcept {
       break;
     }
     q.partial = 0;
-    if (e->delayed && telemetry_on()) record(abi::CallClass::kInjectedDelay, now_ns() - e->stamp, 0, 0, true);
     q.complete(*e);
     g_delivered.fetch_add(1, std::memory_order_relaxed);
   }
