@@ -70,9 +70,12 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def fmt(v, unit, digits=2, sign=False):
+def fmt(v, unit, digits=2, sign=False, per=1):
+    """v / per in `unit` (per=1e3 shows a ns counter in us), or n/a if it did not run."""
     if v is None:
         return "n/a"
+    if per != 1:
+        v = v / per
     text = f"{v:+.{digits}f}" if sign else f"{v:.{digits}f}"
     return f"{text} {unit}".strip()
 
@@ -211,13 +214,17 @@ def command_rows(r, t):
           "p50 " + fmt(r.counter("command", "BM_CommandToEffect", "ack_seen_p50_us"), "us", 1), "", None)
     ours = median(r.numbers("faultline_cli_us"))
     fiu = median(r.numbers("fiu_ctrl_cli_us"))
-    t.add("One command from the CLI, process start included, p50", fmt(None if ours is None else ours / 1e3, "ms"),
-          "fiu-ctrl " + fmt(None if fiu is None else fiu / 1e3, "ms"), "", "", None)
+    t.add("One command from the CLI, process start included, p50", fmt(ours, "ms", per=1e3),
+          "fiu-ctrl " + fmt(fiu, "ms", per=1e3), "", "", None)
+
+
+# The delays (ns) the delay benchmarks run, as the table names them.
+DELAYS = [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]
 
 
 def delay_rows(r, t):
     pings = {20_000: 300, 1_000_000: 100, 10_000_000: 20, 200_000_000: 4}
-    for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
+    for delay, label in DELAYS:
         bench = f"BM_InjectedDelay/{delay}/{pings[delay]}/0/"
         ours = r.counter("pingpong", bench, "injected_error_p50_us")
         sleep = r.counter("pingpong", bench, "nanosleep_error_p50_us")
@@ -228,7 +235,7 @@ def delay_rows(r, t):
               "nanosleep " + fmt(sleep, "us", sign=True),
               f"net of a sendto after such a pause ({fmt(cold, 'us', 1)}); whole RTT: {fmt(rtt, 'us', 1, sign=True)}",
               "median error <= 2 us", None if ours is None else abs(ours) <= 2)
-    for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
+    for delay, label in DELAYS:
         bench = f"BM_InjectedDelay/{delay}/{pings[delay]}/1/"
         ours = r.counter("pingpong", bench, "injected_error_p50_us")
         sleep = r.counter("pingpong", bench, "nanosleep_rtt_error_p50_us")
@@ -238,21 +245,21 @@ def delay_rows(r, t):
               "nanosleep RTT " + fmt(sleep, "us", sign=True),
               f"the precise wait's own RTT error {fmt(hybrid, 'us', 1, sign=True)}",
               "median error <= 2 us", None if ours is None else abs(ours) <= 2)
-    for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
+    for delay, label in DELAYS:
         bench = f"BM_DelayLineDelivery/{delay}/"
         ours = r.counter("delay_line", bench, "line_p50_ns")
         sleep = r.counter("delay_line", bench, "nanosleep_p50_ns")
         t.add(f"Delay line {label}, median delivery error at a spinning receiver (bench_delay_line)",
-              fmt(None if ours is None else ours / 1e3, "us", 1),
-              "nanosleep " + fmt(None if sleep is None else sleep / 1e3, "us", 1),
-              f"p99 {fmt(None if r.counter('delay_line', bench, 'line_p99_ns') is None else r.counter('delay_line', bench, 'line_p99_ns') / 1e3, 'us', 1)}",
+              fmt(ours, "us", 1, per=1e3),
+              "nanosleep " + fmt(sleep, "us", 1, per=1e3),
+              f"p99 {fmt(r.counter('delay_line', bench, 'line_p99_ns'), 'us', 1, per=1e3)}",
               "median error <= 2 us", None if ours is None else abs(ours) <= 2000)
-    for delay, label in [(20_000, "20 us"), (1_000_000, "1 ms"), (10_000_000, "10 ms"), (200_000_000, "200 ms")]:
+    for delay, label in DELAYS:
         bench = f"BM_WakeError/{delay}/"
         ours = r.counter("precise_wait", bench, "precise_median_ns")
         sleep = r.counter("precise_wait", bench, "nanosleep_median_ns")
         t.add(f"Precise wait primitive {label}, median wake error (bench_precise_wait)",
-              fmt(None if ours is None else ours / 1e3, "us", 3), "nanosleep " + fmt(None if sleep is None else sleep / 1e3, "us", 1),
+              fmt(ours, "us", 3, per=1e3), "nanosleep " + fmt(sleep, "us", 1, per=1e3),
               "", "median error <= 2 us", None if ours is None else ours <= 2000)
 
 
@@ -260,15 +267,13 @@ def memory_rows(r, t):
     for program, what in [("udp_echo", "udp_echo (C++)"), ("sleep", "/bin/sleep (C)")]:
         b = "BM_ResidentMemory/" + program
         rss = r.counter("memory", b, "faultline_added_rss_kib")
-        t.add(f"Resident memory added, idle {what}", fmt(None if rss is None else rss / 1024, "MiB"),
-              "libfiu " + fmt(None if r.counter("memory", b, "libfiu_added_rss_kib") is None
-                              else r.counter("memory", b, "libfiu_added_rss_kib") / 1024, "MiB"),
-              "Pss " + fmt(None if r.counter("memory", b, "faultline_added_pss_kib") is None
-                           else r.counter("memory", b, "faultline_added_pss_kib") / 1024, "MiB"),
+        t.add(f"Resident memory added, idle {what}", fmt(rss, "MiB", per=1024),
+              "libfiu " + fmt(r.counter("memory", b, "libfiu_added_rss_kib"), "MiB", per=1024),
+              "Pss " + fmt(r.counter("memory", b, "faultline_added_pss_kib"), "MiB", per=1024),
               "<= 2 MiB", None if rss is None else rss <= 2048)
     seg = r.counter("memory", "BM_ResidentMemory/udp_echo", "segment_kib")
     res = r.counter("memory", "BM_ResidentMemory/udp_echo", "segment_resident_kib")
-    t.add("Segment size", fmt(None if seg is None else seg / 1024, "MiB"), "", "resident " + fmt(None if res is None else res / 1024, "MiB"),
+    t.add("Segment size", fmt(seg, "MiB", per=1024), "", "resident " + fmt(res, "MiB", per=1024),
           "<= 4 MiB", None if seg is None else seg <= 4096)
 
 
