@@ -40,15 +40,9 @@
 
 namespace {
 
+using faultline::bench::percentile;
 using faultline::shim::now_ns;
 namespace delay = faultline::shim::delay;
-
-double percentile(std::vector<std::int64_t> v, double q) {
-  if (v.empty()) return 0;
-  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return static_cast<double>(v[k]);
-}
 
 struct UdpPair {
   int rx = -1, tx = -1;

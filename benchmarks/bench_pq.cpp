@@ -36,6 +36,7 @@
 #include "faultline/shim/pq_engine.h"
 #include "faultline/testing/process.h"
 #include "faultline/testing/targets.h"
+#include "support/bench_support.h"
 
 namespace {
 
@@ -134,26 +135,27 @@ struct Setup {
 };
 Setup g_setup;
 
-void arm_other_statement(pid_t pid) {
-  std::string reason;
-  std::optional<faultline::cp::Client> control = faultline::testing::wait_for_segment(pid, 5s, &reason);
-  if (!control) throw std::runtime_error("armed client: " + reason);
+// A pq error fault (SQLSTATE 40001) on statements matching `sql_regex`,
+// every time, for an hour.
+faultline::abi::FaultSpec serialization_failure(const char* id, const char* sql_regex) {
   faultline::abi::FaultSpec f{};
-  std::strncpy(f.id, "other-statement", sizeof f.id - 1);
+  std::strncpy(f.id, id, sizeof f.id - 1);
   f.kind = static_cast<std::uint16_t>(faultline::abi::FaultKind::kPqError);
   f.pct_ppm = 1'000'000;
   f.for_ns = 3600LL * 1'000'000'000;
   f.seed = 1;
   std::strncpy(f.sqlstate, "40001", sizeof f.sqlstate - 1);
-  std::strncpy(f.match.sql_regex, "^INSERT", sizeof f.match.sql_regex - 1);
-  const faultline::cp::AckResult ack = control->request(faultline::cp::make_inject(f), 5s);
-  if (ack.status != faultline::abi::AckStatus::kApplied) throw std::runtime_error("inject: " + ack.reason);
+  std::strncpy(f.match.sql_regex, sql_regex, sizeof f.match.sql_regex - 1);
+  return f;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
+void arm_other_statement(pid_t pid) {
+  std::string reason;
+  std::optional<faultline::cp::Client> control = faultline::testing::wait_for_segment(pid, 5s, &reason);
+  if (!control) throw std::runtime_error("armed client: " + reason);
+  const faultline::cp::AckResult ack =
+      control->request(faultline::cp::make_inject(serialization_failure("other-statement", "^INSERT")), 5s);
+  if (ack.status != faultline::abi::AckStatus::kApplied) throw std::runtime_error("inject: " + ack.reason);
 }
 
 void BM_SelectOneLoop(benchmark::State& state) {
@@ -182,8 +184,8 @@ void BM_SelectOneLoop(benchmark::State& state) {
   state.counters["qps_idle"] = qps(1);
   state.counters["qps_armed_other"] = qps(2);
   // Throughput relative to no preload, median over rounds.
-  state.counters["idle_vs_none"] = median(idle_ratio);
-  state.counters["armed_vs_none"] = median(armed_ratio);
+  state.counters["idle_vs_none"] = faultline::bench::percentile(idle_ratio, 0.5);
+  state.counters["armed_vs_none"] = faultline::bench::percentile(armed_ratio, 0.5);
   state.SetItemsProcessed(static_cast<std::int64_t>(queries) * 3);
 }
 BENCHMARK(BM_SelectOneLoop)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(3.0);
@@ -195,14 +197,7 @@ faultline::cp::ApplyResult arm(faultline::shim::PlanManager& m, const char* patt
   faultline::abi::Command c{};
   c.seq = 1;
   c.op = static_cast<std::uint16_t>(faultline::abi::CommandOp::kInject);
-  faultline::abi::FaultSpec& f = c.fault;
-  std::strncpy(f.id, "other", sizeof f.id - 1);
-  f.kind = static_cast<std::uint16_t>(faultline::abi::FaultKind::kPqError);
-  f.pct_ppm = 1'000'000;
-  f.for_ns = 3600LL * 1'000'000'000;
-  f.seed = 1;
-  std::strncpy(f.sqlstate, "40001", sizeof f.sqlstate - 1);
-  std::strncpy(f.match.sql_regex, pattern, sizeof f.match.sql_regex - 1);
+  c.fault = serialization_failure("other", pattern);
   return m.apply(c, mono_ns());
 }
 

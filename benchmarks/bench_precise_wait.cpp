@@ -10,17 +10,12 @@
 
 #include "faultline/shim/clock.h"
 #include "faultline/shim/precise_wait.h"
+#include "support/bench_support.h"
 
 namespace {
 
+using faultline::bench::percentile;
 using faultline::shim::now_ns;
-
-double percentile(std::vector<std::int64_t> v, double q) {
-  if (v.empty()) return 0;
-  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return static_cast<double>(v[k]);
-}
 
 template <void (*Wait)(std::int64_t)>
 std::int64_t wake_error(std::int64_t delay_ns) {

@@ -3,6 +3,8 @@
 // test) versus libc's own definition (the direct call).
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +19,15 @@ std::int64_t now_ns() noexcept;
 // Reorders `values`.
 double quantile(std::vector<double>& values, double q);
 double median(std::vector<double> values);
+// The element at index round(q * (n - 1)) of `values` sorted (0 if empty):
+// the delay and wait benchmarks' percentiles; q = 0.5 is the upper median.
+template <class T>
+double percentile(std::vector<T> values, double q) {
+  if (values.empty()) return 0;
+  const auto k = static_cast<std::size_t>(q * static_cast<double>(values.size() - 1) + 0.5);
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+  return static_cast<double>(values[k]);
+}
 
 // libc's own definition of `name`, bypassing any interposer (looked up in
 // libc.so.6 itself); null if libc has none.
