@@ -173,9 +173,10 @@ void record_connect(const ConnectStart& s, const PGconn* c) noexcept {
                  s.verdict.fired > 0);
 }
 
-// Blocking connects: PQconnectdb, PQconnectdbParams, PQsetdbLogin.
-template <class Db, class Connect>
-PGconn* connect_blocking(Db&& db, Connect&& connect) {
+// A connect by the application (not one libpq makes inside another call):
+// decided, made with the refusal in force, then `made(s, c)` accounts for it.
+template <class Db, class Connect, class Made>
+PGconn* connect_decided(Db&& db, Connect&& connect, Made&& made) {
   PqDepth depth;
   if (!depth.outermost()) return connect();
   const ConnectStart s = decide_connect(db);
@@ -184,30 +185,29 @@ PGconn* connect_blocking(Db&& db, Connect&& connect) {
     Refusing refusing(s.verdict.refuse);
     c = connect();
   }
-  record_connect(s, c);
+  made(s, c);
   return c;
+}
+
+// Blocking connects: PQconnectdb, PQconnectdbParams, PQsetdbLogin.
+template <class Db, class Connect>
+PGconn* connect_blocking(Db&& db, Connect&& connect) {
+  return connect_decided(db, connect, record_connect);
 }
 
 // PQconnectStart*: the attempt ends in a later PQconnectPoll.
 template <class Db, class Connect>
 PGconn* connect_start(Db&& db, Connect&& connect) {
-  PqDepth depth;
-  if (!depth.outermost()) return connect();
-  const ConnectStart s = decide_connect(db);
-  PGconn* c;
-  {
-    Refusing refusing(s.verdict.refuse);
-    c = connect();
-  }
-  if (s.t0 == 0) return c;
-  PendingTimes::Times* t = pq_connection_bad(c) ? nullptr : g_pending_times.find(c, true);
-  if (t == nullptr) {
-    record_connect(s, c);
-  } else {
-    t->connect_start_ns = s.t0;
-    t->connect_faulted = s.verdict.fired > 0;
-  }
-  return c;
+  return connect_decided(db, connect, [](const ConnectStart& s, PGconn* c) {
+    if (s.t0 == 0) return;
+    PendingTimes::Times* t = pq_connection_bad(c) ? nullptr : g_pending_times.find(c, true);
+    if (t == nullptr) {
+      record_connect(s, c);
+    } else {
+      t->connect_start_ns = s.t0;
+      t->connect_faulted = s.verdict.fired > 0;
+    }
+  });
 }
 
 }  // namespace
