@@ -32,12 +32,6 @@ namespace {
 
 using testing::loopback;
 
-std::int64_t mono_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 // A socket of this process bound to an ephemeral loopback port.
 int bound(int type, std::uint16_t* port) {
   const int fd = socket(AF_INET, type, 0);

@@ -31,12 +31,6 @@ namespace {
 
 using testing::loopback;
 
-std::int64_t mono_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 abi::FaultSpec latency(const char* id, std::int64_t delay_ns, abi::Direction dir, abi::Proto proto) {
   abi::FaultSpec f = latency_fault(id, delay_ns);
   f.match.dir = static_cast<std::uint8_t>(dir);

@@ -1,6 +1,7 @@
 #include "integration_support.h"
 
 #include <gtest/gtest.h>
+#include <time.h>
 
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -122,6 +123,12 @@ Pings tcp_ping(std::uint16_t port, int count, const std::vector<std::string>& ex
 
 std::uint64_t calls(const cp::Client& client, abi::CallClass cls) {
   return client.telemetry().classes.at(static_cast<std::size_t>(cls)).calls;
+}
+
+std::int64_t mono_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 }  // namespace faultline::integration

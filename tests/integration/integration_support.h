@@ -62,6 +62,9 @@ Pings udp_ping(std::uint16_t port, int count, const std::vector<std::string>& ex
 Pings tcp_ping(std::uint16_t port, int count, const std::vector<std::string>& extra = {},
                const testing::SpawnOptions& options = testing::SpawnOptions().without_preload());
 
+// CLOCK_MONOTONIC in nanoseconds, the clock the preload's own timestamps use.
+std::int64_t mono_ns();
+
 // Calls of one telemetry class so far.
 std::uint64_t calls(const cp::Client& client, abi::CallClass cls);
 
