@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "connected_client_test.h"
 #include "postgres_server.h"
 #include "pqshim_support.h"
 
@@ -17,23 +18,14 @@ using abi::FaultKind;
 
 constexpr const char* kServerClosed = "server closed the connection unexpectedly";
 
-class PqFaultTest : public pq::testing::PostgresTest {
+class PqFaultTest : public ConnectedClientTest {
  protected:
-  void SetUp() override {
-    PostgresTest::SetUp();
-    if (HasFatalFailure()) return;
-    client.emplace(PqClient::start());
-    ASSERT_EQ(client->run("connect " + dsn())["status"], "OK");
-  }
-  cp::Client& control() { return client->control(); }
   std::uint64_t hits(const char* id) {
     const auto view = fault_view(control(), id);
     if (!view) ADD_FAILURE() << "fault " << id << " is not armed";
     return view ? view->hits : 0;
   }
   std::string port() const { return dsn_port(dsn()); }
-
-  std::optional<PqClient> client;
 };
 
 abi::FaultSpec error_fault(const char* id, const char* sqlstate, const char* message = "") {

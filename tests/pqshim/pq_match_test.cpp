@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "connected_client_test.h"
 #include "faultline/pq/connection.h"
 #include "postgres_server.h"
 #include "pqshim_support.h"
@@ -23,18 +24,7 @@ abi::FaultSpec serialization_error(const char* id) {
   return f;
 }
 
-class PqMatchTest : public pq::testing::PostgresTest {
- protected:
-  void SetUp() override {
-    PostgresTest::SetUp();
-    if (HasFatalFailure()) return;
-    client.emplace(PqClient::start());
-    ASSERT_EQ(client->run("connect " + dsn())["status"], "OK");
-  }
-  cp::Client& control() { return client->control(); }
-
-  std::optional<PqClient> client;
-};
+class PqMatchTest : public ConnectedClientTest {};
 
 TEST_F(PqMatchTest, ShouldChangeOnlyStatementsMatchingTheSqlPattern) {
   expect_injected(control(), with_sql(serialization_error("inserts"), "^INSERT INTO trades\\b"));
