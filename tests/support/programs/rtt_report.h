@@ -9,9 +9,37 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
+#include "args.h"
+
 namespace faultline::testing::programs {
+
+// The options both pingers take; nullopt (after saying so on stderr) when
+// --port is missing or out of range.
+struct PingOptions {
+  std::uint16_t port = 0;
+  long count = 10;
+  std::size_t size = 64;  // at least 8: the sequence number
+  long timeout_ms = 1000;
+  bool json = false;
+};
+
+inline std::optional<PingOptions> ping_options(const Args& args, const char* program) {
+  const long port = args.number("--port", 0);
+  if (port <= 0 || port > 65535) {
+    std::fprintf(stderr, "%s: --port is required\n", program);
+    return std::nullopt;
+  }
+  PingOptions o;
+  o.port = static_cast<std::uint16_t>(port);
+  o.count = args.number("--count", 10);
+  o.size = static_cast<std::size_t>(std::max(8L, args.number("--size", 64)));
+  o.timeout_ms = args.number("--timeout-ms", 1000);
+  o.json = args.flag("--json");
+  return o;
+}
 
 struct RttReport {
   std::uint64_t sent = 0, timeouts = 0, mismatches = 0;

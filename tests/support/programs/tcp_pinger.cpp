@@ -58,20 +58,14 @@ int read_all(int fd, unsigned char* buf, std::size_t len, std::int64_t deadline)
 
 int main(int argc, char** argv) {
   const programs::Args args(argc, argv);
-  const long port = args.number("--port", 0);
-  if (port <= 0 || port > 65535) {
-    std::fprintf(stderr, "tcp_pinger: --port is required\n");
-    return 2;
-  }
-  const long count = args.number("--count", 10);
-  const std::size_t size = static_cast<std::size_t>(std::max(8L, args.number("--size", 64)));
-  const long timeout_ms = args.number("--timeout-ms", 1000);
-  const bool json = args.flag("--json");
+  const std::optional<programs::PingOptions> options = programs::ping_options(args, "tcp_pinger");
+  if (!options) return 2;
+  const auto [port, count, size, timeout_ms, json] = *options;
 
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in server = faultline::testing::loopback(static_cast<std::uint16_t>(port));
+  sockaddr_in server = faultline::testing::loopback(port);
   if (connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0) {
     std::perror("tcp_pinger: connect");
     return 2;

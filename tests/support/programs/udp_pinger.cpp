@@ -28,20 +28,14 @@ namespace programs = faultline::testing::programs;
 
 int main(int argc, char** argv) {
   const programs::Args args(argc, argv);
-  const long port = args.number("--port", 0);
-  if (port <= 0 || port > 65535) {
-    std::fprintf(stderr, "udp_pinger: --port is required\n");
-    return 2;
-  }
-  const long count = args.number("--count", 10);
-  const std::size_t size = static_cast<std::size_t>(std::max(8L, args.number("--size", 64)));
-  const long timeout_ms = args.number("--timeout-ms", 1000);
+  const std::optional<programs::PingOptions> options = programs::ping_options(args, "udp_pinger");
+  if (!options) return 2;
+  const auto [port, count, size, timeout_ms, json] = *options;
   const long interval_us = args.number("--interval-us", 0);
   const bool connected = args.text("--api", "sendto") == "send";
-  const bool json = args.flag("--json");
 
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in server = faultline::testing::loopback(static_cast<std::uint16_t>(port));
+  sockaddr_in server = faultline::testing::loopback(port);
   if (const long bind_port = args.number("--bind-port", 0); bind_port > 0) {
     sockaddr_in local = faultline::testing::loopback(static_cast<std::uint16_t>(bind_port));
     if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
