@@ -1,5 +1,6 @@
-// What the pingers print: one line per round trip ("rtt_ns N" or
-// "timeout"), or with --json a single summary line:
+// What the pingers share: the options both take, and what they print: one
+// line per round trip ("rtt_ns N" or "timeout"), or with --json a single
+// summary line:
 // {"sent":N,"received":N,"timeouts":N,"mismatches":N,"min_ns":N,"p50_ns":N,
 //  "max_ns":N,"rtts_ns":[...]}
 #pragma once
