@@ -35,6 +35,7 @@
 #include "faultline/shim/clock.h"
 #include "faultline/shim/delay_line.h"
 #include "faultline/shim/precise_wait.h"
+#include "faultline/testing/loopback.h"
 #include "support/bench_support.h"
 #include "support/paired_timing.h"
 
@@ -50,11 +51,7 @@ struct UdpPair {
   UdpPair() {
     rx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     tx = socket(AF_INET, SOCK_DGRAM, 0);
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(rx, reinterpret_cast<sockaddr*>(&to), sizeof to);
-    socklen_t len = sizeof to;
-    getsockname(rx, reinterpret_cast<sockaddr*>(&to), &len);
+    to = faultline::testing::loopback(faultline::testing::bind_loopback(rx));
   }
   ~UdpPair() {
     close(rx);

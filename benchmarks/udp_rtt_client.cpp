@@ -33,6 +33,8 @@
 #include <string>
 #include <vector>
 
+#include "faultline/testing/loopback.h"
+
 namespace {
 
 std::int64_t mono_ns() {
@@ -121,10 +123,7 @@ int main(int argc, char** argv) {
     std::perror("udp_rtt_client: socket");
     return 2;
   }
-  sockaddr_in server{};
-  server.sin_family = AF_INET;
-  server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  server.sin_port = htons(static_cast<std::uint16_t>(port));
+  const sockaddr_in server = faultline::testing::loopback(static_cast<std::uint16_t>(port));
   std::vector<unsigned char> out(static_cast<std::size_t>(size), 0x5a),
       in(static_cast<std::size_t>(size) + 1);
   std::printf("ready\n");

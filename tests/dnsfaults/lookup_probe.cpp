@@ -20,6 +20,8 @@
 #include <iostream>
 #include <string>
 
+#include "faultline/testing/loopback.h"
+
 namespace {
 
 std::int64_t now_ns() {
@@ -57,15 +59,12 @@ void send_to_self(int fd, const sockaddr_in& self) {
 
 int main() {
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in self{};
-  self.sin_family = AF_INET;
-  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof self;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof self) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) != 0) {
+  const std::uint16_t port = fd < 0 ? 0 : faultline::testing::bind_loopback(fd);
+  if (port == 0) {
     std::perror("lookup_probe: socket");
     return 1;
   }
+  const sockaddr_in self = faultline::testing::loopback(port);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("ready\n");
   std::string line;

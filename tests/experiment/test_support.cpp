@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "faultline/testing/loopback.h"
+#include "faultline/testing/targets.h"
 #include "timefmt.h"
 
 namespace faultline::experiment::test {
@@ -77,14 +79,8 @@ HttpTarget::~HttpTarget() {
 
 TcpListener::TcpListener() {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 64) != 0)
-    throw std::runtime_error("cannot listen on loopback");
-  socklen_t len = sizeof addr;
-  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  port_ = testing::bind_loopback(fd_);
+  if (port_ == 0 || ::listen(fd_, 64) != 0) throw std::runtime_error("cannot listen on loopback");
 }
 
 TcpListener::~TcpListener() {
@@ -92,15 +88,7 @@ TcpListener::~TcpListener() {
 }
 
 int closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  return testing::free_loopback_port(SOCK_STREAM);
 }
 
 TempDir::TempDir() {

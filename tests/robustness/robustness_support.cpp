@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "faultline/controlplane/segment.h"
+#include "faultline/testing/loopback.h"
 
 namespace faultline::robustness {
 
@@ -123,11 +124,8 @@ void remove_dead_segments_since(const std::set<pid_t>& before, std::string_view 
 
 bool accepts_connections(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const sockaddr_in addr = testing::loopback(port);
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
   return ok;
 }

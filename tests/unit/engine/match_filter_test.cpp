@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include "faultline/testing/loopback.h"
+
 namespace faultline::shim {
 namespace {
 
@@ -18,10 +20,7 @@ SocketInfo tcp_to(std::uint16_t peer_port, std::uint16_t local_port) {
   SocketInfo s;
   s.proto = static_cast<std::uint8_t>(abi::Proto::kTcp);
   s.local_port = local_port;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(peer_port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in a = testing::loopback(peer_port);
   set_peer(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
   return s;
 }

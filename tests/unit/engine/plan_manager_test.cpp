@@ -20,6 +20,7 @@
 #include "faultline/shim/connection_state.h"
 #include "faultline/shim/engine.h"
 #include "faultline/shim/plan.h"
+#include "faultline/testing/loopback.h"
 
 namespace faultline::shim {
 namespace {
@@ -65,10 +66,7 @@ SocketInfo udp_peer(std::uint16_t port) {
   SocketInfo s;
   s.proto = static_cast<std::uint8_t>(abi::Proto::kUdp);
   s.datagram = 1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in a = testing::loopback(port);
   set_peer(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
   return s;
 }
