@@ -8,20 +8,11 @@
 #include <fstream>
 #include <thread>
 
+#include "faultline/testing/loopback.h"
+#include "faultline/testing/targets.h"
+
 namespace faultline::demo::testing {
 namespace {
-
-std::uint16_t bound_port(int type) {
-  const int fd = socket(AF_INET, type, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::optional<HttpAnswer> answer(const httplib::Result& result) {
   if (!result) return std::nullopt;
@@ -47,21 +38,18 @@ std::string demo_program(const std::string& name) {
 }
 
 std::uint16_t free_tcp_port() {
-  return bound_port(SOCK_STREAM);
+  return faultline::testing::free_loopback_port(SOCK_STREAM);
 }
 std::uint16_t free_udp_port() {
-  return bound_port(SOCK_DGRAM);
+  return faultline::testing::free_loopback_port(SOCK_DGRAM);
 }
 
 bool tcp_port_free(std::uint16_t port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in address = faultline::testing::loopback(port);
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as the services bind (TIME_WAIT is fine)
-  const bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  const bool free = bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
   close(fd);
   return free;
 }
