@@ -11,6 +11,8 @@
 #include <ctime>
 #include <string>
 
+#include "faultline/testing/loopback.h"
+
 namespace {
 
 std::atomic<bool> g_stop{false};
@@ -34,15 +36,8 @@ Pair make_pair() {
   Pair p;
   p.a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   p.b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{}, b{};
-  a.sin_family = b.sin_family = AF_INET;
-  a.sin_addr.s_addr = b.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bind(p.a, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  getsockname(p.a, reinterpret_cast<sockaddr*>(&a), &len);
-  len = sizeof b;
-  bind(p.b, reinterpret_cast<sockaddr*>(&b), sizeof b);
-  getsockname(p.b, reinterpret_cast<sockaddr*>(&b), &len);
+  sockaddr_in a = faultline::testing::loopback(faultline::testing::bind_loopback(p.a));
+  sockaddr_in b = faultline::testing::loopback(faultline::testing::bind_loopback(p.b));
   connect(p.a, reinterpret_cast<sockaddr*>(&b), sizeof b);
   connect(p.b, reinterpret_cast<sockaddr*>(&a), sizeof a);
   return p;

@@ -44,6 +44,8 @@
 #include <cstring>
 #include <string>
 
+#include "faultline/testing/loopback.h"
+
 extern char** environ;
 
 namespace {
@@ -78,14 +80,10 @@ bool own_segment_exists() {
 bool udp_round_trip(std::uint32_t token) {
   const int a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   const int b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bool ok =
-      bind(a, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(a, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
-      sendto(b, &token, sizeof token, 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == sizeof token;
+  const std::uint16_t port = faultline::testing::bind_loopback(a);
+  sockaddr_in addr = faultline::testing::loopback(port);
+  bool ok = port != 0 && sendto(b, &token, sizeof token, 0, reinterpret_cast<sockaddr*>(&addr),
+                                sizeof addr) == sizeof token;
   std::uint32_t got = 0;
   sockaddr_in from{};
   socklen_t from_len = sizeof from;

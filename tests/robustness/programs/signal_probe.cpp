@@ -30,6 +30,8 @@
 #include <ctime>
 #include <string>
 
+#include "faultline/testing/loopback.h"
+
 namespace {
 
 constexpr int kSentinel = 4242;
@@ -49,23 +51,14 @@ void on_alarm(int) {
   errno = saved;
 }
 
-sockaddr_in loopback_any_port() {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
 // Binds `fd` to 127.0.0.1 on a free port and returns the address.
-sockaddr_in bind_loopback(int fd) {
-  sockaddr_in a = loopback_any_port();
-  socklen_t len = sizeof a;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+sockaddr_in bound_address(int fd) {
+  const std::uint16_t port = faultline::testing::bind_loopback(fd);
+  if (port == 0) {
     std::perror("bind");
     std::exit(2);
   }
-  return a;
+  return faultline::testing::loopback(port);
 }
 
 std::string errno_name(int e) {
@@ -138,7 +131,7 @@ long blocking_call(const std::string& api, int fd) {
 void interrupted_case(const std::string& api, bool restart) {
   const bool tcp = api == "accept";
   const int rx = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-  const sockaddr_in rx_addr = bind_loopback(rx);
+  const sockaddr_in rx_addr = bound_address(rx);
   if (tcp) listen(rx, 4);
   g_wake_fd = socket(AF_INET, (tcp ? SOCK_STREAM | SOCK_NONBLOCK : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
   g_wake_to = rx_addr;
@@ -171,9 +164,9 @@ void errno_cases() {
   errno = kSentinel;
   const int a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   errno_case("socket", a >= 0 ? 0 : -1);
-  const sockaddr_in a_addr = bind_loopback(a);
+  const sockaddr_in a_addr = bound_address(a);
   const int b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  const sockaddr_in b_addr = bind_loopback(b);
+  const sockaddr_in b_addr = bound_address(b);
   errno = kSentinel;
   errno_case("connect", connect(b, reinterpret_cast<const sockaddr*>(&a_addr), sizeof a_addr));
   errno = kSentinel;
