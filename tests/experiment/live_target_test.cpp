@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "faultline/experiment/runner.h"
+#include "faultline/testing/loopback.h"
 #include "faultline/testing/paths.h"
 #include "faultline/testing/process.h"
 #include "faultline/testing/targets.h"
@@ -27,10 +28,7 @@ class UdpTraffic {
  public:
   explicit UdpTraffic(int port) {
     fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<std::uint16_t>(port));
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const sockaddr_in to = testing::loopback(static_cast<std::uint16_t>(port));
     thread_ = std::thread([this, to] {
       char buffer[64] = "ping";
       while (!stop_) {
@@ -123,7 +121,7 @@ x-faultline:
   EXPECT_EQ(p99["probe"], "echo-send-p99");
   EXPECT_EQ(p99["source"], "telemetry histogram");
   EXPECT_TRUE(p99["before"].is_null()) << p99.dump();  // nothing was delayed before the fault
-  EXPECT_GT(p99["during"].get<double>(), 55.0);  // the 60 ms delay, within the histogram's 3%
+  EXPECT_GT(p99["during"].get<double>(), 55.0);        // the 60 ms delay, within the histogram's 3%
 }
 
 }  // namespace
