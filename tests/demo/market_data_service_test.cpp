@@ -11,6 +11,7 @@
 
 #include "demo_processes.h"
 #include "faultline/demo/quote.h"
+#include "faultline/testing/loopback.h"
 #include "faultline/testing/process.h"
 
 namespace faultline::demo {
@@ -73,10 +74,7 @@ TEST_F(MarketDataService, ShouldApplyEveryQuoteTheFeedSendsInOrder) {
 
 TEST_F(MarketDataService, ShouldCountAMalformedDatagramAndKeepItOutOfTheBook) {
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(feed_port_);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in to = faultline::testing::loopback(feed_port_);
   const std::array<char, 10> garbage{"not-quote"};
   ASSERT_EQ(sendto(fd, garbage.data(), garbage.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
             static_cast<ssize_t>(garbage.size()));
@@ -93,22 +91,18 @@ TEST_F(MarketDataService, ShouldExitCleanlyOnSigterm) {
 // but never runs ahead of its rate.
 TEST(ExchangeFeed, ShouldSendConsecutiveSequenceNumbersNoFasterThanTheRate) {
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const std::uint16_t port = faultline::testing::bind_loopback(fd);
+  ASSERT_NE(port, 0);
   const int buffer = 1 << 20;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
   const timeval wait{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
 
   const auto started = std::chrono::steady_clock::now();
-  const auto feed = faultline::testing::run(
-      {demo_program("exchange_feed"), "--target", "127.0.0.1:" + std::to_string(ntohs(address.sin_port)),
-       "--rate", "1000", "--count", "300", "--symbols", "AAPL,MSFT,JPM"},
-      60s, SpawnOptions().without_preload());
+  const auto feed =
+      faultline::testing::run({demo_program("exchange_feed"), "--target", "127.0.0.1:" + std::to_string(port),
+                               "--rate", "1000", "--count", "300", "--symbols", "AAPL,MSFT,JPM"},
+                              60s, SpawnOptions().without_preload());
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_TRUE(faultline::testing::exited_with(feed.status, 0));
   EXPECT_GE(took, 299ms) << "300 quotes at 1000/s cannot take less than 299 ms";
