@@ -65,7 +65,7 @@ std::atomic<int> g_signals{0};
 void count_signal(int) {
   g_signals.fetch_add(1, std::memory_order_relaxed);
 #if !defined(__SANITIZE_THREAD__)  // TSan reports (and fails on) a handler that spoils errno
-  errno = EAGAIN;  // a careless handler: the wait must still report the caller's errno
+  errno = EAGAIN;                  // a careless handler: the wait must still report the caller's errno
 #endif
 }
 
