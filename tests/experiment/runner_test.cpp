@@ -419,7 +419,8 @@ TEST_F(Runs, ShouldWriteEveryOutputTheCommandLineAsksFor) {
   const std::string args = " --var http_port=" + std::to_string(http_.port()) +
                            " --var tcp_port=" + std::to_string(tcp_.port()) +
                            " --var dir=" + dir_.path().string();
-  const std::string base = std::string(FAULTLINE_CLI_PATH) + " run " + data_path("holds.yaml").string() + args;
+  const std::string base =
+      std::string(FAULTLINE_CLI_PATH) + " run " + data_path("holds.yaml").string() + args;
   EXPECT_EQ(std::system((base + " --check > /dev/null").c_str()), 0);
   const std::string outputs = " --journal " + (dir_ / "j.json").string() + " --junit " +
                               (dir_ / "junit.xml").string() + " --svg " + (dir_ / "timeline.svg").string() +
