@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -52,6 +53,15 @@ std::set<pid_t> descendants(pid_t root) {
   return found;
 }
 
+// What a process runs, for a failure message ("?" once it is gone).
+std::string command_line(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (char& c : text)
+    if (c == '\0') c = ' ';
+  return text.empty() ? "?" : text;
+}
+
 std::map<std::string, std::string> read_stack_env(const fs::path& file) {
   std::map<std::string, std::string> env;
   std::ifstream in(file);
@@ -71,7 +81,7 @@ class DemoStack : public ::testing::Test {
   // Checks, then removes what survived so a failing run leaves no orphans.
   void expect_nothing_left(const std::set<pid_t>& processes) {
     for (const pid_t pid : processes) {
-      EXPECT_TRUE(process_gone(pid)) << "process " << pid << " survived the stack";
+      EXPECT_TRUE(process_gone(pid)) << "process " << pid << " survived the stack: " << command_line(pid);
       if (!process_gone(pid)) kill(pid, SIGKILL);
     }
     for (const auto port : workspace_.tcp_ports())

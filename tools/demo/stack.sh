@@ -79,21 +79,44 @@ names=()
 pg_dir=""
 cleaning=0
 
+# A process that still runs (a zombie waiting for its parent does not).
+running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# TERM to every process we started, to their children (bash may run a
+# background command in a subshell that forks it instead of exec-ing it) and
+# to a child started as the signal came, KILL to whatever is left after 10 s.
 stop_processes() {
-  local i pid deadline
+  local i pid child deadline
+  local targets=() labels=()
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${pids[i]}" 2>/dev/null || true
+    for child in $(pgrep -P "${pids[i]}" 2>/dev/null || true); do
+      targets+=("$child")
+      labels+=("${names[i]}'s child")
+    done
+    targets+=("${pids[i]}")
+    labels+=("${names[i]}")
   done
+  # A service started just as a signal came: forked, not yet in pids.
+  for child in $(pgrep -P $$ 2>/dev/null || true); do
+    [[ " ${targets[*]} " == *" $child "* ]] && continue
+    targets+=("$child")
+    labels+=("a service being started")
+  done
+  for pid in "${targets[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   deadline=$((SECONDS + 10))
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    pid=${pids[i]}
-    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "${names[i]} (pid $pid) did not stop on SIGTERM: SIGKILL"
+  for i in "${!targets[@]}"; do
+    pid=${targets[i]}
+    while running "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
+    if running "$pid"; then
+      log "${labels[i]} (pid $pid) did not stop on SIGTERM: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
-    wait "$pid" 2>/dev/null || true
   done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   pids=()
   names=()
 }
