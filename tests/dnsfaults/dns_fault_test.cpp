@@ -1,5 +1,5 @@
 // dns faults in a real process under the preload: getaddrinfo of names from
-// /etc/hosts and "localhost" (resolved offline, never over the network)
+// the probe's own /etc/hosts (resolved offline, never over the network)
 // fails or slows when a fault's --host glob selects the name, and only
 // then. Delays are checked from below only: an injected delay can make a
 // lookup longer, never shorter.
@@ -11,29 +11,24 @@
 namespace faultline::dnstest {
 namespace {
 
-// "vm" and "runsc" are in the test machine's /etc/hosts next to localhost;
-// the tests skip if they are not (another machine).
-bool hosts_resolvable(LookupProbe& p) {
-  return p.resolve("vm").rc == 0 && p.resolve("runsc").rc == 0 && p.resolve("localhost").rc == 0;
-}
-
 TEST(DnsFault, ShouldFailGetaddrinfoWithEaiAgainForMatchingHost) {
+  if (const std::string why = LookupProbe::cannot_own_hosts(); !why.empty()) GTEST_SKIP() << why;
   LookupProbe p = LookupProbe::start();
-  if (!hosts_resolvable(p)) GTEST_SKIP() << "vm/runsc/localhost not resolvable offline here";
-  inject(p.client(), dns_fault("dns-fail", "V?", 0, true));
-  const Lookup l = p.resolve("vm");
+  ASSERT_EQ(p.resolve(kFeedHost).rc, 0);  // resolvable until the fault
+  inject(p.client(), dns_fault("dns-fail", "F??D.*.TEST", 0, true));
+  const Lookup l = p.resolve(kFeedHost);
   EXPECT_EQ(l.rc, EAI_AGAIN);
-  EXPECT_EQ(l.err, 4242);                     // an injected failure leaves errno alone
-  EXPECT_EQ(p.resolve("VM.").rc, EAI_AGAIN);  // DNS names ignore case and the root dot
+  EXPECT_EQ(l.err, 4242);                                      // an injected failure leaves errno alone
+  EXPECT_EQ(p.resolve("FEED.FAULTLINE.TEST.").rc, EAI_AGAIN);  // DNS names ignore case and the root dot
   EXPECT_EQ(hits_of(p.client(), "dns-fail"), 2u);
 }
 
 TEST(DnsFault, ShouldSlowGetaddrinfoByTheDelay) {
+  if (const std::string why = LookupProbe::cannot_own_hosts(); !why.empty()) GTEST_SKIP() << why;
   LookupProbe p = LookupProbe::start();
-  if (!hosts_resolvable(p)) GTEST_SKIP() << "vm/runsc/localhost not resolvable offline here";
   constexpr std::int64_t kDelay = 150 * kMs;
   inject(p.client(), dns_fault("dns-slow", "*", kDelay, false));
-  for (const char* name : {"vm", "localhost"}) {
+  for (const char* name : {kFeedHost, "localhost"}) {
     const Lookup l = p.resolve(name);
     EXPECT_EQ(l.rc, 0) << name;  // slowed, not failed
     EXPECT_GE(l.ns, kDelay) << name;
@@ -42,17 +37,17 @@ TEST(DnsFault, ShouldSlowGetaddrinfoByTheDelay) {
 }
 
 TEST(DnsFault, ShouldLeaveOtherHostsUntouched) {
+  if (const std::string why = LookupProbe::cannot_own_hosts(); !why.empty()) GTEST_SKIP() << why;
   LookupProbe p = LookupProbe::start();
-  if (!hosts_resolvable(p)) GTEST_SKIP() << "vm/runsc/localhost not resolvable offline here";
-  inject(p.client(), dns_fault("dns-vm", "vm", 0, true));
+  inject(p.client(), dns_fault("dns-feed", kFeedHost, 0, true));
   inject(p.client(), dns_fault("dns-sub", "*.example.com", 0, true));
   EXPECT_EQ(p.resolve("localhost").rc, 0);
-  EXPECT_EQ(p.resolve("runsc").rc, 0);
+  EXPECT_EQ(p.resolve(kOrdersHost).rc, 0);
   EXPECT_EQ(p.resolve("127.0.0.1").rc, 0);
-  EXPECT_EQ(matched_of(p.client(), "dns-vm"), 0u);
+  EXPECT_EQ(matched_of(p.client(), "dns-feed"), 0u);
   EXPECT_EQ(matched_of(p.client(), "dns-sub"), 0u);
-  EXPECT_EQ(p.resolve("vm").rc, EAI_AGAIN);
-  EXPECT_EQ(hits_of(p.client(), "dns-vm"), 1u);
+  EXPECT_EQ(p.resolve(kFeedHost).rc, EAI_AGAIN);
+  EXPECT_EQ(hits_of(p.client(), "dns-feed"), 1u);
 }
 
 TEST(DnsFault, ShouldLeaveNumericAddressesUntouchedEvenByAStarGlob) {
@@ -74,8 +69,8 @@ TEST(DnsFault, ShouldLeaveNumericHostLookupsToGetaddrinfo) {
 }
 
 TEST(DnsFault, ShouldStopAfterClear) {
+  if (const std::string why = LookupProbe::cannot_own_hosts(); !why.empty()) GTEST_SKIP() << why;
   LookupProbe p = LookupProbe::start();
-  if (!hosts_resolvable(p)) GTEST_SKIP() << "vm/runsc/localhost not resolvable offline here";
   inject(p.client(), dns_fault("dns-clear", "localhost", 0, true));
   EXPECT_EQ(p.resolve("localhost").rc, EAI_AGAIN);
   clear(p.client(), "dns-clear");
@@ -83,8 +78,8 @@ TEST(DnsFault, ShouldStopAfterClear) {
 }
 
 TEST(DnsFault, ShouldFailOnlyMaxHitsLookups) {
+  if (const std::string why = LookupProbe::cannot_own_hosts(); !why.empty()) GTEST_SKIP() << why;
   LookupProbe p = LookupProbe::start();
-  if (!hosts_resolvable(p)) GTEST_SKIP() << "vm/runsc/localhost not resolvable offline here";
   abi::FaultSpec f = dns_fault("dns-twice", "localhost", 0, true);
   f.max_hits = 2;
   inject(p.client(), f);
@@ -94,8 +89,8 @@ TEST(DnsFault, ShouldFailOnlyMaxHitsLookups) {
 }
 
 TEST(DnsFault, ShouldFailAboutPctOfLookups) {
+  if (const std::string why = LookupProbe::cannot_own_hosts(); !why.empty()) GTEST_SKIP() << why;
   LookupProbe p = LookupProbe::start();
-  if (!hosts_resolvable(p)) GTEST_SKIP() << "vm/runsc/localhost not resolvable offline here";
   abi::FaultSpec f = dns_fault("dns-half", "localhost", 0, true);
   f.pct_ppm = 500'000;
   inject(p.client(), f);

@@ -20,6 +20,10 @@ using integration::clear;
 using integration::inject;
 using integration::kMs;
 
+// The names every probe resolves offline, all 127.0.0.1.
+inline constexpr const char* kFeedHost = "feed.faultline.test";
+inline constexpr const char* kOrdersHost = "orders.faultline.test";
+
 struct Lookup {
   int rc = -1000;        // getaddrinfo's return code
   int err = 0;           // errno after the call (4242 before it)
@@ -29,8 +33,12 @@ struct Lookup {
 class LookupProbe {
  public:
   // Starts lookup_probe under the preload (extra environment entries
-  // "K=V") and attaches to its segment; throws if either fails.
+  // "K=V") and attaches to its segment; throws if either fails. As root the
+  // probe gets its own /etc/hosts: localhost, kFeedHost and kOrdersHost.
   static LookupProbe start(const std::string& env_entry = "");
+  // Why start() cannot give the probe its own /etc/hosts here (it needs
+  // root for a mount namespace), or "" when it can.
+  static std::string cannot_own_hosts();
 
   pid_t pid() const { return process_.pid(); }
   cp::Client& client() { return *client_; }

@@ -1,6 +1,13 @@
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
+#include <string>
+#include <system_error>
+#include <vector>
 
 #include "faultline/testing/targets.h"
 #include "lookup_probe.h"
@@ -9,10 +16,45 @@ namespace faultline::dnstest {
 
 using namespace std::chrono_literals;
 
+namespace {
+
+// The probes' /etc/hosts, written once per test process, removed at its exit.
+class HostsFile {
+ public:
+  HostsFile()
+      : path_(std::filesystem::temp_directory_path() /
+              ("faultline-dns-hosts-" + std::to_string(::getpid()))) {
+    std::ofstream out(path_);
+    out << "127.0.0.1 localhost\n127.0.0.1 " << kFeedHost << "\n127.0.0.1 " << kOrdersHost << "\n";
+    if (!out) throw std::runtime_error("cannot write " + path_.string());
+  }
+  ~HostsFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string hosts_file() {
+  static const HostsFile file;
+  return file.path();
+}
+
+}  // namespace
+
+std::string LookupProbe::cannot_own_hosts() {
+  return ::geteuid() == 0 ? "" : "needs root: the probe binds its own /etc/hosts in a mount namespace";
+}
+
 LookupProbe LookupProbe::start(const std::string& env_entry) {
   testing::SpawnOptions options = testing::SpawnOptions().with_stdin();
   if (!env_entry.empty()) options = options.with_env(env_entry);
-  LookupProbe p(testing::Process::spawn({FAULTLINE_LOOKUP_PROBE_PATH}, options));
+  std::vector<std::string> argv{FAULTLINE_LOOKUP_PROBE_PATH};
+  if (cannot_own_hosts().empty()) argv.insert(argv.end(), {"--hosts", hosts_file()});
+  LookupProbe p(testing::Process::spawn(argv, options));
   const auto ready = p.process_.read_line(10s);
   if (ready != "ready") throw std::runtime_error("lookup_probe did not start");
   std::string reason;
