@@ -106,10 +106,6 @@ ssize_t as_ssize(std::size_t n) noexcept {
   return n > static_cast<std::size_t>(SSIZE_MAX) ? SSIZE_MAX : static_cast<ssize_t>(n);
 }
 
-// The repeat a duplicate fault left in the kernel (ingress, datagrams): the
-// next receive on the descriptor returns the same datagram again and takes
-// no verdict of its own.
-
 bool take_repeat(int fd) noexcept {
   if (fd < 0 || fd >= shim::FdTable::kCapacity || !g_repeat_next[fd].load(std::memory_order_relaxed))
     return false;
@@ -170,6 +166,11 @@ ssize_t receive_direct(int fd, int flags, const iovec* iov, int iovcnt, const sh
   if (in.msg_flags != nullptr) *in.msg_flags = m.msg_flags;
   return r;
 }
+
+// The kinds that change a receive before it is made (the rest act on what it got).
+constexpr std::uint32_t kShapesReceive = shim::kind_bit(abi::FaultKind::kSlice) |
+                                         shim::kind_bit(abi::FaultKind::kBandwidth) |
+                                         shim::kind_bit(abi::FaultKind::kDuplicate);
 
 // The largest stream call slice and bandwidth let through (SIZE_MAX: any).
 std::size_t stream_limit(std::uint32_t slice_max, std::uint64_t rate) noexcept {
@@ -303,7 +304,7 @@ ssize_t ingress(int fd, int flags, const shim::delay::Incoming& in, Receive&& re
   // stream receive (every matching one: the verdict comes after the data),
   // a duplicate fault makes a datagram receive peek first.
   const shim::ArmedKinds armed = mode.faults() && (flags & MSG_PEEK) == 0
-                                     ? shim::armed_kinds(abi::Direction::kIngress, info)
+                                     ? shim::armed_kinds(abi::Direction::kIngress, info, kShapesReceive)
                                      : shim::ArmedKinds{};
   MessageView view;
   shim::delay::Incoming shaped = in;

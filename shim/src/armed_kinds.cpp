@@ -9,12 +9,12 @@ namespace faultline::shim {
 
 static_assert(static_cast<unsigned>(abi::FaultKind::kCount) <= 32);
 
-ArmedKinds armed_kinds(abi::Direction dir, const SocketInfo& socket) noexcept {
+ArmedKinds armed_kinds(abi::Direction dir, const SocketInfo& socket, std::uint32_t kinds) noexcept {
   ArmedKinds k;
   const Plan* plan = g_plan.load(std::memory_order_acquire);
   if (plan == nullptr) return k;
   const std::uint64_t version = plan->version.load(std::memory_order_acquire);
-  if (version & 1u) return k;
+  if ((version & 1u) != 0 || (plan->kinds & kinds) == 0) return k;
   const std::uint32_t n = std::min(plan->count, abi::kMaxFaults);
   for (std::uint32_t i = 0; i < n; ++i) {
     CompiledMatch m = plan->matches[i];
@@ -23,7 +23,9 @@ ArmedKinds armed_kinds(abi::Direction dir, const SocketInfo& socket) noexcept {
       m.dst_port = 0;
     }
     const abi::FaultSpec& spec = plan->faults[i].spec;
-    if (spec.kind >= static_cast<std::uint16_t>(abi::FaultKind::kCount) || !matches(m, dir, socket)) continue;
+    if (spec.kind >= static_cast<std::uint16_t>(abi::FaultKind::kCount) || (kinds & (1u << spec.kind)) == 0 ||
+        !matches(m, dir, socket))
+      continue;
     k.kinds |= 1u << spec.kind;
     if (spec.kind == static_cast<std::uint16_t>(abi::FaultKind::kSlice) && spec.slice_max != 0)
       k.slice_max = k.slice_max == 0 ? spec.slice_max : std::min(k.slice_max, spec.slice_max);

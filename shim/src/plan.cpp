@@ -47,8 +47,10 @@ bool acts_on_sockets(std::uint16_t kind) noexcept {
 void build_filters(Plan& plan) noexcept {
   plan.filter = MatchFilter{};
   plan.delay_filter = MatchFilter{};
+  plan.kinds = 0;
   const std::uint32_t n = plan.count < abi::kMaxFaults ? plan.count : abi::kMaxFaults;
   for (std::uint32_t i = 0; i < n; ++i) {
+    if (plan.faults[i].spec.kind < 32) plan.kinds |= 1u << plan.faults[i].spec.kind;
     if (!acts_on_sockets(plan.faults[i].spec.kind)) continue;
     add_to_filter(plan.filter, plan.matches[i]);
     if (delay::held_kind(plan.faults[i].spec.kind)) add_to_filter(plan.delay_filter, plan.matches[i]);

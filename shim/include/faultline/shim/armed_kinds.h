@@ -21,8 +21,14 @@ struct ArmedKinds {
   bool has(abi::FaultKind kind) const noexcept { return (kinds >> static_cast<unsigned>(kind)) & 1u; }
 };
 
+inline constexpr std::uint32_t kind_bit(abi::FaultKind kind) noexcept {
+  return 1u << static_cast<unsigned>(kind);
+}
+
 // The published faults that select `dir` traffic of `socket`; for an
-// unconnected socket, from or to any peer.
-ArmedKinds armed_kinds(abi::Direction dir, const SocketInfo& socket) noexcept;
+// unconnected socket, from or to any peer. Only faults whose kind is in
+// `kinds` (kind_bit()s) are looked at: when the plan holds none of them, no
+// scan is made.
+ArmedKinds armed_kinds(abi::Direction dir, const SocketInfo& socket, std::uint32_t kinds = ~0u) noexcept;
 
 }  // namespace faultline::shim

@@ -35,7 +35,7 @@ struct CompiledFault {
 struct Plan {
   std::atomic<std::uint64_t> version{0};  // odd while the pool rewrites this storage
   std::uint32_t count = 0;                // faults in use
-  std::uint32_t pad = 0;
+  std::uint32_t kinds = 0;                // bit 1 << FaultKind of each fault in use (PlanPool::publish)
   // Reject filters (match_filter.h), filled by PlanPool::publish from the
   // matches: `filter` over every fault (in the same cache line as the
   // version), `delay_filter` over the faults the delay line holds ingress for (its
