@@ -51,7 +51,7 @@ PGresultPtr PQprepare(PGconn* conn, const char* stmt_name, const char* query, in
                       const Oid* param_types) {
   PqDepth depth;
   if (!depth.outermost()) return pq_real::PQprepare(conn, stmt_name, query, n_params, param_types);
-  const bool timed = shim::g_mode.load(std::memory_order_relaxed) != 0 && call_mode().telemetry();
+  const bool timed = !shim::idle(shim::g_mode.load(std::memory_order_relaxed)) && call_mode().telemetry();
   const std::int64_t t0 = timed ? shim::now_ns() : 0;
   PGresult* r = pq_real::PQprepare(conn, stmt_name, query, n_params, param_types);
   const int saved = errno;

@@ -267,7 +267,7 @@ PollingStatus PQconnectPoll(PGconn* conn) {
 void PQreset(PGconn* conn) {
   // The new session has none of the old one's prepared statements.
   forget_connection(conn);
-  if (shim::g_mode.load(std::memory_order_relaxed) == 0) return pq_real::PQreset(conn);
+  if (shim::idle(shim::g_mode.load(std::memory_order_relaxed))) return pq_real::PQreset(conn);
   connect_blocking(
       [&](DbName&) { return conn != nullptr ? static_cast<const char*>(pq_real::PQdb(conn)) : nullptr; },
       [&] {

@@ -13,11 +13,11 @@
 
 using namespace faultline::preload::pq_types;
 
-#define FAULTLINE_DEFINE_PQ_PLAIN(ret, name, params, args)                                 \
-  extern "C" __attribute__((visibility("default"))) ret name params {                      \
-    if (__builtin_expect(faultline::shim::g_mode.load(std::memory_order_relaxed) == 0, 1)) \
-      return faultline::preload::pq_real::name args;                                       \
-    return faultline::preload::pq_armed::name args;                                        \
+#define FAULTLINE_DEFINE_PQ_PLAIN(ret, name, params, args)                                                   \
+  extern "C" __attribute__((visibility("default"))) ret name params {                                        \
+    if (__builtin_expect(faultline::shim::idle(faultline::shim::g_mode.load(std::memory_order_relaxed)), 1)) \
+      return faultline::preload::pq_real::name args;                                                         \
+    return faultline::preload::pq_armed::name args;                                                          \
   }
 FAULTLINE_PQ_PLAIN(FAULTLINE_DEFINE_PQ_PLAIN)
 #undef FAULTLINE_DEFINE_PQ_PLAIN

@@ -25,7 +25,8 @@ namespace faultline::preload {
 // null). Ingress: the peer of an unconnected socket is each datagram's
 // source, unknown yet, so peer-side requirements count as met.
 inline bool unselected_call(int fd, abi::Direction dir, const sockaddr* peer, socklen_t peer_len) noexcept {
-  if (shim::g_mode.load(std::memory_order_relaxed) != shim::kModeArmed) return false;
+  if ((shim::g_mode.load(std::memory_order_relaxed) & ~shim::kModeLibcCalls) != shim::kModeArmed)
+    return false;
   const shim::Plan* plan = shim::g_plan.load(std::memory_order_acquire);
   if (plan == nullptr) return false;
   const std::uint64_t version = plan->version.load(std::memory_order_acquire);

@@ -126,7 +126,7 @@ void PlanManager::set_telemetry(bool on) noexcept {
 void PlanManager::detach() noexcept {
   Lock lock(mutex_);
   detached_ = true;
-  g_mode.store(0, std::memory_order_release);
+  g_mode.fetch_and(kModeLibcCalls, std::memory_order_release);
   g_pool.publish(nullptr, now_ns());
   set_event_sink(nullptr);
   set_telemetry_sink(nullptr);
@@ -135,7 +135,7 @@ void PlanManager::detach() noexcept {
 }
 
 void PlanManager::reset_in_child() noexcept {
-  g_mode.store(0, std::memory_order_relaxed);
+  g_mode.fetch_and(kModeLibcCalls, std::memory_order_relaxed);
   g_pool.reset();
   set_event_sink(nullptr);
   set_telemetry_sink(nullptr);
@@ -386,13 +386,15 @@ void PlanManager::update_mode(bool armed) noexcept {
   std::uint32_t mode = armed ? kModeArmed : 0u;
   if (telemetry_wanted_ && telemetry_sink() != nullptr) mode |= kModeTelemetry;
   // The delay line and the connection marks own their bits (delay::kModeDelayLine,
-  // conn::kModeConnections) and flip them from other threads.
+  // conn::kModeConnections) and flip them from other threads; the preload owns
+  // kModeLibcCalls.
+  constexpr std::uint32_t kOthers = delay::kModeDelayLine | conn::kModeConnections | kModeLibcCalls;
   std::uint32_t old = g_mode.load(std::memory_order_relaxed);
   for (;;) {
-    const std::uint32_t next = mode | (old & (delay::kModeDelayLine | conn::kModeConnections));
+    const std::uint32_t next = mode | (old & kOthers);
     if (next == old) return;
     // Descriptors may have been recycled while wrappers only passed through.
-    if (old == 0) g_fd_table.invalidate_all();
+    if (idle(old)) g_fd_table.invalidate_all();
     if (g_mode.compare_exchange_weak(old, next, std::memory_order_release, std::memory_order_relaxed)) return;
   }
 }

@@ -39,13 +39,15 @@ std::string read_file(const char* path) {
 }
 
 // Names in the X(...) entries of interpose_table.h and, next to it,
-// pq_interpose_table.h (libpq) and exit_interpose_table.h (X(name) only).
+// pq_interpose_table.h (libpq), thread_interpose_table.h and
+// exit_interpose_table.h (X(name) only).
 std::set<std::string> interpose_table_names() {
   std::set<std::string> out;
   const std::string socket_table = FAULTLINE_INTERPOSE_TABLE;
   const std::string dir = socket_table.substr(0, socket_table.rfind('/') + 1);
-  const std::string text =
-      read_file(socket_table.c_str()) + read_file((dir + "pq_interpose_table.h").c_str());
+  const std::string text = read_file(socket_table.c_str()) +
+                           read_file((dir + "pq_interpose_table.h").c_str()) +
+                           read_file((dir + "thread_interpose_table.h").c_str());
   const std::regex entry(R"(X\(\s*[A-Za-z_]+\s*,\s*([A-Za-z_0-9]+)\s*,)");
   for (auto it = std::sregex_iterator(text.begin(), text.end(), entry); it != std::sregex_iterator(); ++it)
     out.insert((*it)[1]);

@@ -9,9 +9,7 @@
 namespace faultline::robustness {
 namespace {
 
-TEST(Signals, ShouldInterruptOrRestartBlockedReceivesExactlyAsWithoutThePreload) {
-  const Outcome plain = run_captured({program_path("signal_probe"), "signals"}, false);
-  const Outcome preloaded = run_captured({program_path("signal_probe"), "signals"}, true);
+std::string expected_interruptions() {
   std::string expected;
   for (const char* api : {"recv", "recvfrom", "recvmsg", "read", "readv"}) {
     expected += std::string(api) + " restart=0 result=-1 errno=EINTR handled=1\n";
@@ -19,8 +17,25 @@ TEST(Signals, ShouldInterruptOrRestartBlockedReceivesExactlyAsWithoutThePreload)
   }
   expected += "accept restart=0 result=-1 errno=EINTR handled=1\n";
   expected += "accept restart=1 result=0 errno=sentinel handled=1\n";
+  return expected;
+}
+
+// The probe's second thread sends the signal: the calls go through libc.
+TEST(Signals, ShouldInterruptOrRestartBlockedReceivesExactlyAsWithoutThePreload) {
+  const Outcome plain = run_captured({program_path("signal_probe"), "signals"}, false);
+  const Outcome preloaded = run_captured({program_path("signal_probe"), "signals"}, true);
   EXPECT_EQ(exit_code(plain.status), 0);
-  EXPECT_EQ(plain.output, expected);
+  EXPECT_EQ(plain.output, expected_interruptions());
+  EXPECT_EQ(preloaded, plain);
+}
+
+// A child process sends it: the probe stays single-threaded and the
+// preload makes its calls straight to the kernel (direct_calls.h).
+TEST(Signals, ShouldInterruptOrRestartDirectCallsExactlyAsWithoutThePreloadInASingleThreadedProgram) {
+  const Outcome plain = run_captured({program_path("signal_probe"), "signals-single"}, false);
+  const Outcome preloaded = run_captured({program_path("signal_probe"), "signals-single"}, true);
+  EXPECT_EQ(exit_code(plain.status), 0);
+  EXPECT_EQ(plain.output, expected_interruptions());
   EXPECT_EQ(preloaded, plain);
 }
 

@@ -12,7 +12,11 @@
 //
 // APIs: recv, recvfrom, recvmsg, read, readv (UDP) and accept (TCP).
 //
-//   signal_probe signals | errno
+//   signal_probe signals | signals-single | errno
+//
+// `signals` sends the signal from a second thread; `signals-single` from a
+// child process, so the program stays single-threaded (the preload then
+// makes the calls straight to the kernel, preload/src/direct_calls.h).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -21,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -78,12 +83,11 @@ struct Interrupter {
   bool fired = false;
 };
 
-// Waits until the thread `tid` sleeps inside a receive system call (the
-// kernel reports the call's number in /proc only while it blocks there),
-// then sends it SIGALRM. Gives up after five seconds.
-void* interrupt_when_blocked(void* arg) {
-  auto* in = static_cast<Interrupter*>(arg);
-  const std::string path = "/proc/self/task/" + std::to_string(in->tid) + "/syscall";
+// Waits until thread `tid` of process `pid` sleeps inside a receive system
+// call (the kernel reports the call's number in /proc only while it blocks
+// there). False after five seconds.
+bool wait_blocked(pid_t pid, pid_t tid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/syscall";
   for (int i = 0; i < 5000; ++i) {
     char text[64] = {};
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -92,16 +96,32 @@ void* interrupt_when_blocked(void* arg) {
       close(fd);
       // "running" while the thread is on a CPU; SYS_read is 0, so only a
       // number counts.
-      if (n > 0 && text[0] >= '0' && text[0] <= '9' && is_blocking_receive(std::strtol(text, nullptr, 10))) {
-        pthread_kill(in->thread, SIGALRM);
-        in->fired = true;
-        return nullptr;
-      }
+      if (n > 0 && text[0] >= '0' && text[0] <= '9' && is_blocking_receive(std::strtol(text, nullptr, 10)))
+        return true;
     }
     const timespec ms{0, 1'000'000};
     nanosleep(&ms, nullptr);
   }
+  return false;
+}
+
+// Thread interrupter: SIGALRM to the blocked thread.
+void* interrupt_when_blocked(void* arg) {
+  auto* in = static_cast<Interrupter*>(arg);
+  if (wait_blocked(getpid(), in->tid)) {
+    pthread_kill(in->thread, SIGALRM);
+    in->fired = true;
+  }
   return nullptr;
+}
+
+// Process interrupter: a child that signals its parent's blocked thread and
+// exits 0 if it did.
+pid_t fork_interrupter(pid_t tid) {
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child == 0) _exit(wait_blocked(parent, tid) && syscall(SYS_tgkill, parent, tid, SIGALRM) == 0 ? 0 : 1);
+  return child;
 }
 
 void install_alarm(bool restart) {
@@ -128,7 +148,7 @@ long blocking_call(const std::string& api, int fd) {
   return conn >= 0 ? 0 : -1;  // the descriptor's number is not the point
 }
 
-void interrupted_case(const std::string& api, bool restart) {
+void interrupted_case(const std::string& api, bool restart, bool single_threaded) {
   const bool tcp = api == "accept";
   const int rx = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
   const sockaddr_in rx_addr = bound_address(rx);
@@ -140,12 +160,23 @@ void interrupted_case(const std::string& api, bool restart) {
   install_alarm(restart);
 
   Interrupter in{static_cast<pid_t>(syscall(SYS_gettid)), pthread_self()};
-  pthread_t helper;
-  pthread_create(&helper, nullptr, interrupt_when_blocked, &in);
+  pthread_t helper{};
+  pid_t child = -1;
+  if (single_threaded)
+    child = fork_interrupter(in.tid);
+  else
+    pthread_create(&helper, nullptr, interrupt_when_blocked, &in);
   errno = kSentinel;
   const long result = blocking_call(api, rx);
   const int e = errno;
-  pthread_join(helper, nullptr);
+  if (single_threaded) {
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    in.fired = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  } else {
+    pthread_join(helper, nullptr);
+  }
   std::printf("%s restart=%d result=%ld errno=%s handled=%d%s\n", api.c_str(), restart ? 1 : 0, result,
               errno_name(e).c_str(), static_cast<int>(g_handled), in.fired ? "" : " (never blocked)");
   close(g_wake_fd);
@@ -207,15 +238,15 @@ void errno_cases() {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "signals") {
+  if (mode == "signals" || mode == "signals-single") {
     for (const char* api : {"recv", "recvfrom", "recvmsg", "read", "readv", "accept"})
-      for (const bool restart : {false, true}) interrupted_case(api, restart);
+      for (const bool restart : {false, true}) interrupted_case(api, restart, mode == "signals-single");
     return 0;
   }
   if (mode == "errno") {
     errno_cases();
     return 0;
   }
-  std::fprintf(stderr, "usage: signal_probe signals|errno\n");
+  std::fprintf(stderr, "usage: signal_probe signals|signals-single|errno\n");
   return 2;
 }

@@ -22,6 +22,14 @@ namespace faultline::shim {
 
 inline constexpr std::uint32_t kModeArmed = 1u << 0;      // the published plan holds a fault
 inline constexpr std::uint32_t kModeTelemetry = 1u << 1;  // record call telemetry
+// Set once and for good by the preload when the host has a thread of its own
+// (preload/src/direct_calls.h): an idle wrapper then calls libc's function
+// instead of making the system call itself. Not a reason to leave the idle
+// path: idle() ignores it.
+inline constexpr std::uint32_t kModeLibcCalls = 1u << 4;
+inline constexpr bool idle(std::uint32_t mode) noexcept {
+  return (mode & ~kModeLibcCalls) == 0;
+}
 
 extern constinit std::atomic<std::uint32_t> g_mode;
 
