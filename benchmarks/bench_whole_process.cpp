@@ -3,8 +3,15 @@
 // preloaded, with libfaultline.so or with libfiu's POSIX preload. Unlike
 // bench_idle_call (wrapper against libc in one process), this also holds
 // what the preload changes around the call: once its apply thread exists,
-// glibc's cancellable calls (read, recv, send, poll...) take their
-// multi-threaded path in a program that was single-threaded.
+// glibc's cancellable calls (read, recv, send, poll...) would take their
+// multi-threaded path in a program that was single-threaded, which is why
+// the idle wrapper makes them itself there (preload/src/direct_calls.h).
+// Two more preloaded workers split the figure: faultline_nothread
+// (FAULTLINE_DISABLE=1: the wrapper, no apply thread) and faultline_libc
+// (FAULTLINE_DIRECT_SYSCALLS=0: the wrapper calling libc, as in a host with
+// threads). Two unpreloaded workers make read(-1) as a raw system call, one
+// of them with a second thread asleep beside it (raw_sleeper - raw: what
+// the kernel charges for the apply thread's mere existence).
 //
 // Each process is a worker (this program with --worker, single-threaded
 // itself) that times batches of calls on request; the workers take turns,
@@ -16,7 +23,9 @@
 // batch - the unpreloaded worker's batch of the same round.
 #include <benchmark/benchmark.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -45,17 +54,32 @@ using namespace std::chrono_literals;
 
 constexpr int kBatch = 64;
 
-// Worker: for each line "N" on stdin, times N calls of read(-1) by name and
-// prints the nanoseconds.
-int worker() {
+// read(-1) as the kernel's system call, no libc wrapper around it.
+long raw_read(char* buffer, std::size_t len) {
+  return syscall(SYS_read, -1, buffer, len);
+}
+
+void* sleep_forever(void*) {
+  for (;;) pause();
+}
+
+// Worker: for each line "N" on stdin, times N calls of read(-1) and prints
+// the nanoseconds. By name (libc's or an interposer's) unless `raw`; with a
+// second thread sleeping beside it if `sleeper`.
+int worker(bool raw, bool sleeper) {
   char line[32];
   char buffer[64];
+  pthread_t thread;
+  if (sleeper && pthread_create(&thread, nullptr, sleep_forever, nullptr) != 0) return 1;
   std::printf("ready\n");
   std::fflush(stdout);
   while (std::fgets(line, sizeof line, stdin) != nullptr) {
     const long n = std::strtol(line, nullptr, 10);
     const std::int64_t t0 = bench::now_ns();
-    for (long i = 0; i < n; ++i) benchmark::DoNotOptimize(read(-1, buffer, sizeof buffer));
+    if (raw)
+      for (long i = 0; i < n; ++i) benchmark::DoNotOptimize(raw_read(buffer, sizeof buffer));
+    else
+      for (long i = 0; i < n; ++i) benchmark::DoNotOptimize(read(-1, buffer, sizeof buffer));
     std::printf("%lld\n", static_cast<long long>(bench::now_ns() - t0));
     std::fflush(stdout);
   }
@@ -75,10 +99,10 @@ void pin_to_cpu0(pid_t pid) {
 
 class Worker {
  public:
-  Worker(std::string name, Interposer who)
+  Worker(std::string name, Interposer who, std::vector<std::string> env = {}, const char* mode = "--worker")
       : name_(std::move(name)),
         who_(who),
-        process_(testing::Process::spawn({"/proc/self/exe", "--worker"}, options(who))) {
+        process_(testing::Process::spawn({"/proc/self/exe", mode}, options(who, std::move(env)))) {
     if (process_.read_line(10s) != "ready") throw std::runtime_error(name_ + " worker did not start");
     pin_to_cpu0(process_.pid());
   }
@@ -102,8 +126,9 @@ class Worker {
   }
 
  private:
-  static testing::SpawnOptions options(Interposer who) {
+  static testing::SpawnOptions options(Interposer who, std::vector<std::string> env) {
     testing::SpawnOptions o = bench::spawn_options(who);
+    for (auto& e : env) o.env.push_back(e);
     o.pipe_stdin = true;
     return o;
   }
@@ -119,6 +144,18 @@ void BM_WholeProcess(benchmark::State& state) {
     workers.push_back(std::make_unique<Worker>("none", Interposer::kNone));
     workers.push_back(std::make_unique<Worker>("control", Interposer::kNone));
     workers.push_back(std::make_unique<Worker>("faultline", Interposer::kFaultline));
+    // The wrapper alone (no apply thread), and the wrapper calling libc's
+    // functions as it does in a host with threads of its own.
+    workers.push_back(std::make_unique<Worker>("faultline_nothread", Interposer::kFaultline,
+                                               std::vector<std::string>{"FAULTLINE_DISABLE=1"}));
+    workers.push_back(std::make_unique<Worker>("faultline_libc", Interposer::kFaultline,
+                                               std::vector<std::string>{"FAULTLINE_DIRECT_SYSCALLS=0"}));
+    // No preload, the system call made raw, without and with a sleeping
+    // second thread: what the kernel alone charges a process for having a
+    // thread beside the caller (the apply thread's share of the figure).
+    workers.push_back(std::make_unique<Worker>("raw", Interposer::kNone, std::vector<std::string>{}, "--worker-raw"));
+    workers.push_back(std::make_unique<Worker>("raw_sleeper", Interposer::kNone, std::vector<std::string>{},
+                                               "--worker-raw-sleeper"));
     if (!bench::libfiu_preload().empty())
       workers.push_back(std::make_unique<Worker>("libfiu", Interposer::kLibfiu));
     for (auto& w : workers)
@@ -156,7 +193,9 @@ BENCHMARK(BM_WholeProcess)->Iterations(3000)->UseManualTime();
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--worker") == 0) return worker();
+  if (argc > 1 && std::strcmp(argv[1], "--worker") == 0) return worker(false, false);
+  if (argc > 1 && std::strcmp(argv[1], "--worker-raw") == 0) return worker(true, false);
+  if (argc > 1 && std::strcmp(argv[1], "--worker-raw-sleeper") == 0) return worker(true, true);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

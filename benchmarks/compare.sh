@@ -102,7 +102,11 @@ run_bench() {
 # Same process, paired calls (bench_idle_call), once per interposer.
 log "idle call, in-process (no preload / libfaultline.so / libfiu)"
 run_bench idle_none bench_idle_call .
-run_bench idle_faultline bench_idle_call . LD_PRELOAD="$preload"
+# FAULTLINE_DIRECT_SYSCALLS=0: the wrapper calls libc's function, as it does
+# in a host with threads of its own, so both sides of the pair take the
+# same libc path and the difference is the wrapper. A single-threaded
+# host's direct calls are measured whole-process below.
+run_bench idle_faultline bench_idle_call . LD_PRELOAD="$preload" FAULTLINE_DIRECT_SYSCALLS=0
 if [ -n "$libfiu" ]; then
   # As `fiu-run -x` runs a program: remote control on, nothing enabled.
   run_bench idle_libfiu bench_idle_call . LD_PRELOAD="$libfiu" FIU_ENABLE= FIU_CTRL_FIFO="$out/fiu-idle"
@@ -136,7 +140,8 @@ if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; t
         }' >>"$values"
   }
   count_instructions none_idle idle
-  count_instructions faultline_idle idle LD_PRELOAD="$preload"
+  count_instructions faultline_idle idle LD_PRELOAD="$preload" FAULTLINE_DIRECT_SYSCALLS=0
+  count_instructions faultline_direct idle LD_PRELOAD="$preload"
   count_instructions faultline_armed armed LD_PRELOAD="$preload"
   count_instructions faultline_telemetry telemetry LD_PRELOAD="$preload"
   [ -z "$libfiu" ] || count_instructions libfiu_idle idle LD_PRELOAD="$libfiu" FIU_ENABLE= FIU_CTRL_FIFO="$out/fiu-cg"

@@ -123,7 +123,7 @@ def idle_rows(r, t):
         hi = r.counter("idle_faultline", bench, "delta_hi_ns")
         spread = f"slices {lo:+.2f}..{hi:+.2f}" if lo is not None else ""
         ratio = f"{ours / fiu * 100:.1f}% of libfiu's; " if ours is not None and fiu else ""
-        t.add(f"Idle call, wrapper, {what} (paired in-process; method bias {fmt(bias, 'ns', sign=True)})",
+        t.add(f"Idle call, wrapper, {what} (paired in-process, wrapper -> libc; method bias {fmt(bias, 'ns', sign=True)})",
               fmt(ours, "ns", sign=True), "libfiu " + fmt(fiu, "ns", 1, sign=True), ratio + spread,
               "<= 2 ns over direct; below libfiu",
               None if ours is None else ours <= 2 and (fiu is None or ours < fiu))
@@ -138,9 +138,17 @@ def idle_rows(r, t):
     ours = r.counter("whole", b, "faultline_delta_ns")
     fiu = r.counter("whole", b, "libfiu_delta_ns")
     control = r.counter("whole", b, "control_delta_ns")
+    nothread = r.counter("whole", b, "faultline_nothread_delta_ns")
+    libc = r.counter("whole", b, "faultline_libc_delta_ns")
+    raw = r.counter("whole", b, "raw_delta_ns")
+    raw_sleeper = r.counter("whole", b, "raw_sleeper_delta_ns")
+    kernel = None if None in (raw, raw_sleeper) else raw_sleeper - raw
     t.add("Idle call, whole process: read(-1) in a 1-thread program started with vs without (workers in turn)",
           fmt(ours, "ns", 1, sign=True), "libfiu " + fmt(fiu, "ns", 1, sign=True),
-          f"{fmt(none, 'ns', 1)} without; noise floor {fmt(control, 'ns', 1, sign=True)}", "<= 2 ns over direct",
+          f"{fmt(none, 'ns', 1)} without; noise floor {fmt(control, 'ns', 1, sign=True)}; "
+          f"no apply thread {fmt(nothread, 'ns', 1, sign=True)}; libc's calls (FAULTLINE_DIRECT_SYSCALLS=0) "
+          f"{fmt(libc, 'ns', 1, sign=True)}; the kernel's own cost of a sleeping 2nd thread (raw syscalls, "
+          f"no preload) {fmt(kernel, 'ns', 1, sign=True)}", "<= 2 ns over direct",
           None if ours is None else ours <= 2)
     if undecided(ours, control, 2):
         t.rows[-1][-1] = "noisy"
@@ -158,6 +166,10 @@ def instruction_rows(r, t):
           "n/a" if ours is None else f"+{ours[0]:.0f} instr", "n/a" if fiu is None else f"libfiu +{fiu[0]:.0f} instr",
           "" if ours is None else f"direct read: {ours[1]:.0f} instr", "(<= 2 ns)", None)
     single = r.ir("none_idle", "faultline_loop_read_ebadf_direct")
+    direct = r.ir("faultline_direct", "faultline_loop_read_ebadf_interposed")
+    t.add("Instructions of read(-1) under the preload in a 1-thread program (direct call) vs libc's without it",
+          "n/a" if None in (single, direct) else f"{direct - single:+.0f} instr",
+          "n/a" if single is None else f"{single:.0f} instr", "", "(<= 2 ns)", None)
     multi = r.ir("faultline_idle", "faultline_loop_read_ebadf_direct")
     t.add("libc's own read(-1) once the apply thread exists (glibc's multi-threaded cancellation path)",
           "n/a" if None in (single, multi) else f"+{multi - single:.0f} instr",

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "faultline/controlplane/futex.h"
+#include "faultline/controlplane/private_fd_table.h"
 #include "faultline/controlplane/publish.h"
 #include "faultline/controlplane/short_slice.h"
 #include "faultline/controlplane/validate.h"
@@ -142,6 +143,7 @@ void* Target::thread_main(void* self) noexcept {
 
 void Target::run() noexcept {
   request_short_slice();  // short_slice.h: a doorbell's wake-up runs at once, even on a busy CPU
+  use_private_fd_table();  // private_fd_table.h: the host's descriptor lookups stay single-user
   abi::Header* h = segment_.header();
   h->apply_thread_alive.store(1, std::memory_order_release);
   while (!stop_requested_.load(std::memory_order_acquire)) {

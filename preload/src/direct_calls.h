@@ -26,7 +26,8 @@
   X(connect)                                                                                               \
   X(accept)                                                                                                \
   X(accept4)                                                                                               \
-  X(send) X(sendto) X(sendmsg) X(recv) X(recvfrom) X(recvmsg) X(read) X(write) X(readv) X(writev) X(close) \
+  X(send)                                                                                                  \
+  X(sendto) X(sendmsg) X(recv) X(recvfrom) X(recvmsg) X(read) X(write) X(readv) X(writev) X(close)         \
       X(__recv_chk) X(__recvfrom_chk) X(__read_chk) X(sendmmsg) X(recvmmsg) X(poll) X(ppoll) X(epoll_wait) \
           X(epoll_pwait)
 

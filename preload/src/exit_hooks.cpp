@@ -1,12 +1,10 @@
 // _exit and _Exit (exit_interpose_table.h): the segment's name goes away
 // first, as the library's destructor does on exit().
-#include <dlfcn.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include "exit_interpose_table.h"
+#include "real_symbols.h"
 #include "startup.h"
 
 namespace {
@@ -15,13 +13,7 @@ using ExitFn = void (*)(int);
 
 [[noreturn]] void end_process(const char* real_name, int status) noexcept {
   faultline::preload::unlink_own_segment();
-  void* sym = dlsym(RTLD_NEXT, real_name);
-  if (sym != nullptr) {
-    ExitFn fn = nullptr;
-    static_assert(sizeof fn == sizeof sym);
-    std::memcpy(&fn, &sym, sizeof fn);
-    fn(status);
-  }
+  if (const ExitFn fn = faultline::preload::real::next_function<ExitFn>(real_name)) fn(status);
   for (;;) syscall(SYS_exit_group, status);
 }
 

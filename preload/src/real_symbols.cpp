@@ -31,15 +31,6 @@ bool mark_libc_only() noexcept {
   return sys::kRawSyscalls && (shim::g_mode.fetch_or(shim::kModeLibcCalls) & shim::kModeLibcCalls) == 0;
 }
 
-template <class Fn>
-Fn lookup(const char* name) noexcept {
-  void* sym = dlsym(RTLD_NEXT, name);
-  Fn fn = nullptr;
-  static_assert(sizeof fn == sizeof sym);
-  std::memcpy(&fn, &sym, sizeof fn);  // object to function pointer, as dlsym intends
-  return fn;
-}
-
 // The function an entry's pointer should hold: the direct one where there
 // is one and the host is still single-threaded, else libc's.
 template <direct::Call C, class Fn>
@@ -67,29 +58,29 @@ bool environment_forbids_direct() noexcept {
 
 // resolve_NAME stores the preferred function, then looks at the flag again:
 // if use_libc_calls() set it meanwhile, libc's goes in after all.
-#define FAULTLINE_DEFINE_REAL(ret, name, params, args)  \
-  namespace {                                           \
-  ret lazy_##name params;                               \
-  name##_fn resolve_##name() noexcept {                 \
-    const name##_fn libc = lookup<name##_fn>(#name);    \
-    name##_fn fn = preferred<direct::Call::name>(libc); \
-    if (fn == nullptr) return nullptr;                  \
-    name##_ptr.store(fn);                               \
-    if (fn != libc && libc_only() && libc != nullptr) { \
-      fn = libc;                                        \
-      name##_ptr.store(fn);                             \
-    }                                                   \
-    return fn;                                          \
-  }                                                     \
-  ret lazy_##name params {                              \
-    const name##_fn fn = resolve_##name();              \
-    if (fn == nullptr) {                                \
-      errno = ENOSYS;                                   \
-      return -1;                                        \
-    }                                                   \
-    return fn args;                                     \
-  }                                                     \
-  }                                                     \
+#define FAULTLINE_DEFINE_REAL(ret, name, params, args)      \
+  namespace {                                               \
+  ret lazy_##name params;                                   \
+  name##_fn resolve_##name() noexcept {                     \
+    const name##_fn libc = next_function<name##_fn>(#name); \
+    name##_fn fn = preferred<direct::Call::name>(libc);     \
+    if (fn == nullptr) return nullptr;                      \
+    name##_ptr.store(fn);                                   \
+    if (fn != libc && libc_only() && libc != nullptr) {     \
+      fn = libc;                                            \
+      name##_ptr.store(fn);                                 \
+    }                                                       \
+    return fn;                                              \
+  }                                                         \
+  ret lazy_##name params {                                  \
+    const name##_fn fn = resolve_##name();                  \
+    if (fn == nullptr) {                                    \
+      errno = ENOSYS;                                       \
+      return -1;                                            \
+    }                                                       \
+    return fn args;                                         \
+  }                                                         \
+  }                                                         \
   constinit std::atomic<name##_fn> name##_ptr{&lazy_##name};
 FAULTLINE_INTERPOSED(FAULTLINE_DEFINE_REAL)
 FAULTLINE_INTERPOSED_THREADS(FAULTLINE_DEFINE_REAL)

@@ -14,12 +14,26 @@
 // indirect call either way; the choice changes what the call costs after it.
 #pragma once
 
+#include <dlfcn.h>
+
 #include <atomic>
+#include <cstring>
 
 #include "interpose_table.h"
 #include "thread_interpose_table.h"
 
 namespace faultline::preload::real {
+
+// The next definition of `name` after this library's (dlsym RTLD_NEXT), as
+// a function pointer; null if there is none.
+template <class Fn>
+Fn next_function(const char* name) noexcept {
+  void* sym = dlsym(RTLD_NEXT, name);
+  Fn fn = nullptr;
+  static_assert(sizeof fn == sizeof sym);
+  std::memcpy(&fn, &sym, sizeof fn);  // object to function pointer, as dlsym intends
+  return fn;
+}
 
 #define FAULTLINE_DECLARE_REAL(ret, name, params, args)     \
   using name##_fn = ret(*) params;                          \

@@ -35,6 +35,7 @@
 #include "faultline/controlplane/target.h"
 #include "faultline/shim/delay_line.h"
 #include "faultline/shim/plan_manager.h"
+#include "host_exit_watch.h"
 #include "real_symbols.h"
 
 namespace faultline::preload {
@@ -44,8 +45,10 @@ namespace {
 // wrappers while the process exits, so nothing they read may be torn down.
 alignas(cp::Target) unsigned char g_target_storage[sizeof(cp::Target)];
 alignas(shim::PlanManager) unsigned char g_manager_storage[sizeof(shim::PlanManager)];
+alignas(HostExitWatch) unsigned char g_watch_storage[sizeof(HostExitWatch)];
 cp::Target* g_target = nullptr;
 shim::PlanManager* g_manager = nullptr;
+HostExitWatch* g_watch = nullptr;
 char g_program[abi::kProgramLen];
 char g_labels[abi::kLabelsLen];
 bool g_telemetry_at_start = false;
@@ -98,7 +101,7 @@ void read_program_name() noexcept {
 
 void start_target() noexcept {
   g_manager->set_telemetry(g_telemetry_at_start);
-  if (!g_target->start(g_program, g_labels, g_manager)) return;
+  if (!g_target->start(g_program, g_labels, g_watch)) return;
   g_manager->attach(&g_target->segment());
 }
 
@@ -121,6 +124,7 @@ __attribute__((constructor)) void faultline_start() noexcept {
     g_telemetry_at_start = env_is("FAULTLINE_TELEMETRY", "1");
     g_manager = new (g_manager_storage) shim::PlanManager();
     g_manager->set_max_for(env_duration_ns("FAULTLINE_MAX_FOR"));
+    g_watch = new (g_watch_storage) HostExitWatch(g_manager);
     g_target = new (g_target_storage) cp::Target();
     start_target();
     pthread_atfork(nullptr, nullptr, &in_child_after_fork);
@@ -142,6 +146,10 @@ __attribute__((destructor)) void faultline_stop() noexcept {
 }
 
 }  // namespace
+
+int shim_threads() noexcept {
+  return (g_target != nullptr && g_target->running() ? 1 : 0) + shim::delay::threads();
+}
 
 void unlink_own_segment() noexcept {
   if (g_target == nullptr || !g_target->running()) return;

@@ -8,4 +8,8 @@ namespace faultline::preload {
 // memory under its own pid. Async-signal-safe; preserves errno.
 void unlink_own_segment() noexcept;
 
+// Threads the shim runs in this process: the apply thread, once started,
+// and the delay line's engine, once started.
+int shim_threads() noexcept;
+
 }  // namespace faultline::preload

@@ -15,3 +15,8 @@
     (thread, attr, start, start_arg))                                                         \
   X(int, pthread_cancel, (pthread_t thread), (thread))                                        \
   X(int, thrd_create, (thrd_t * thread, thrd_start_t start, void* start_arg), (thread, start, start_arg))
+
+// pthread_exit does not return, so it is written by hand (thread_hooks.cpp)
+// rather than expanded into the real_symbols.h machinery; listed here with
+// the others it belongs with. See host_exit_watch.h.
+#define FAULTLINE_INTERPOSED_THREAD_EXIT(X) X(void, pthread_exit, (void* retval), (retval))

@@ -187,6 +187,10 @@ void wake_engine() noexcept {
   syscall(SYS_write, fd, &one, sizeof one);
 }
 
+int engine_threads() noexcept {
+  return g_state.load(std::memory_order_acquire) == 1 ? 1 : 0;
+}
+
 bool engine_start() noexcept {
   const int state = g_state.load(std::memory_order_acquire);
   if (state != 0) return state == 1;

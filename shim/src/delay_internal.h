@@ -111,6 +111,8 @@ std::int64_t flush(Line* l, std::int64_t now, bool* blocked) noexcept;
 
 // Engine (delay_engine.cpp).
 bool engine_start() noexcept;
+// 1 once the engine thread runs, else 0.
+int engine_threads() noexcept;
 void engine_reset_in_child() noexcept;
 extern std::atomic<std::int64_t> g_engine_deadline;
 

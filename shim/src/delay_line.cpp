@@ -771,6 +771,10 @@ void reset_in_child() noexcept {
   engine_reset_in_child();
 }
 
+int threads() noexcept {
+  return detail::engine_threads();
+}
+
 Stats stats() noexcept {
   return Stats{g_queued.load(std::memory_order_relaxed), g_delivered.load(std::memory_order_relaxed),
                g_dropped.load(std::memory_order_relaxed)};

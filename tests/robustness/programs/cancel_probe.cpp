@@ -10,6 +10,12 @@
 //   cancel_probe threads  a thread the program started blocks in recv,
 //                         poll or accept; pthread_cancel ends it there
 //                         ("<call> cancelled"); exit 0 if all were.
+//   cancel_probe exit-main  the main thread, the program's only one, ends
+//                         with pthread_exit: glibc ends the process with
+//                         exit(0), atexit handlers run; the shim's threads
+//                         must not keep it alive.
+//   cancel_probe exit-main-worker  the same, with a worker thread that
+//                         outlives the main thread and then returns.
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -110,17 +116,35 @@ bool cancel_blocked(const std::string& call) {
   return cancelled;
 }
 
+void at_exit() {
+  std::printf("atexit ran\n");
+}
+
+void* worker(void*) {
+  const timespec pause{0, 100'000'000};
+  nanosleep(&pause, nullptr);
+  std::printf("worker returns\n");
+  return nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "self") return self_cancel();
+  if (mode == "exit-main" || mode == "exit-main-worker") {
+    std::atexit(at_exit);
+    pthread_t thread;
+    if (mode == "exit-main-worker" && pthread_create(&thread, nullptr, worker, nullptr) != 0) return 2;
+    std::printf("main thread exits\n");
+    pthread_exit(nullptr);
+  }
   if (mode == "threads") {
     bool all = true;
     for (const char* call : {"recv", "poll", "accept"}) all = cancel_blocked(call) && all;
     return all ? 0 : 1;
   }
-  std::fprintf(stderr, "usage: cancel_probe self|threads\n");
+  std::fprintf(stderr, "usage: cancel_probe self|threads|exit-main|exit-main-worker\n");
   return 2;
 }

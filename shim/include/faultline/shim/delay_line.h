@@ -137,6 +137,8 @@ void on_close(int fd) noexcept;
 bool shutdown_deferred(int fd, int how) noexcept;
 // Fork child: the engine thread did not survive; no lines, pass-through.
 void reset_in_child() noexcept;
+// Threads the delay line runs in this process: 1 once its engine started.
+int threads() noexcept;
 
 // Engine statistics for tests and benchmarks.
 struct Stats {
