@@ -159,12 +159,14 @@ void* engine_main(void*) {
     } else if (next == INT64_MAX) {
       if (io_uring_wait_cqe(&g_ring, &cqe) != 0) continue;
     } else {
-      const std::int64_t wake_at = next - margin;
+      // A long wait is staged as in precise_wait.h: first to shortly before.
+      const bool staged = next - now > kStagedAboveNs;
+      const std::int64_t wake_at = staged ? next - kStageLeadNs : next - margin;
       const std::int64_t wait = wake_at - now;
       __kernel_timespec ts{wait / 1'000'000'000, wait % 1'000'000'000};
       const int rc = io_uring_wait_cqe_timeout(&g_ring, &cqe, &ts);
-      // A timed-out wait teaches the margin how late this machine wakes.
-      if (rc == -ETIME) record_timer_oversleep(now_ns() - wake_at);
+      // A timed-out short wait teaches the margin how late this machine wakes.
+      if (rc == -ETIME && !staged) record_timer_oversleep(now_ns() - wake_at);
       if (rc != 0) continue;
     }
     unsigned head;

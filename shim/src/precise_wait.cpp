@@ -71,6 +71,10 @@ inline void cpu_relax() noexcept {
 void wait_until_ns(std::int64_t deadline_mono_ns) noexcept {
   const int saved_errno = errno;
   std::int64_t now = now_ns();
+  if (deadline_mono_ns - now > kStagedAboveNs) {
+    sleep_to(deadline_mono_ns - kStageLeadNs);
+    now = now_ns();
+  }
   if (now < deadline_mono_ns) {
     const std::int64_t margin = margin_from(g_oversleep.load(std::memory_order_relaxed));
     if (deadline_mono_ns - now > margin) {

@@ -9,11 +9,22 @@
 // by all threads through one relaxed atomic; a lost update only delays the
 // adaptation), bounded to [20 us, 200 us], starting at 60 us (Linux's default
 // timer slack is 50 us). Waits shorter than the margin only spin.
+//
+// A long wait sleeps in two stages: first to kStageLeadNs before the
+// deadline, then as above. A CPU (or a virtual CPU) idle for a long time
+// wakes later than one idle for a millisecond, by more than the margin
+// learnt from short sleeps; the first stage takes that late wake-up where
+// it costs nothing, and the last sleep is a short one again.
 #pragma once
 
 #include <cstdint>
 
 namespace faultline::shim {
+
+// Waits longer than kStagedAboveNs take a first sleep to kStageLeadNs before
+// their deadline.
+inline constexpr std::int64_t kStagedAboveNs = 3'000'000;
+inline constexpr std::int64_t kStageLeadNs = 1'000'000;
 
 void wait_until_ns(std::int64_t deadline_mono_ns) noexcept;
 inline void wait_for_ns(std::int64_t ns) noexcept;
