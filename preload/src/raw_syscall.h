@@ -35,17 +35,20 @@ namespace faultline::preload::sys {
 #ifdef FAULTLINE_RAW_SYSCALLS
 inline constexpr bool kRawSyscalls = true;
 
-// Up to three arguments: only the registers they need.
-inline long raw(long nr, long a, long b = 0, long c = 0) noexcept {
+// Up to three arguments: only the registers they need. Arguments keep
+// their C types, as in glibc's wrappers: the kernel reads an int argument
+// from the low half of its register, so an int needs no widening.
+template <class A, class B = long, class C = long>
+inline long raw(long nr, A a, B b = 0, C c = 0) noexcept {
 #if defined(__x86_64__)
   long ret;
   __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
   return ret;
 #else
   register long x8 __asm__("x8") = nr;
-  register long x0 __asm__("x0") = a;
-  register long x1 __asm__("x1") = b;
-  register long x2 __asm__("x2") = c;
+  register long x0 __asm__("x0") = static_cast<long>(a);
+  register B x1 __asm__("x1") = b;
+  register C x2 __asm__("x2") = c;
   __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
   return x0;
 #endif

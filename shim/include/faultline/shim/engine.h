@@ -31,7 +31,8 @@ inline constexpr bool idle(std::uint32_t mode) noexcept {
   return (mode & ~kModeLibcCalls) == 0;
 }
 
-extern constinit std::atomic<std::uint32_t> g_mode;
+// Hidden: the wrappers load it PC-relative, not through the GOT.
+extern constinit std::atomic<std::uint32_t> g_mode __attribute__((visibility("hidden")));
 
 // Loss on a stream socket stalls this long when the fault gives no rto_ns.
 inline constexpr std::int64_t kDefaultRtoNs = 200'000'000;
