@@ -142,15 +142,17 @@ if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; t
   count_instructions none_idle idle
   count_instructions faultline_idle idle LD_PRELOAD="$preload" FAULTLINE_DIRECT_SYSCALLS=0
   count_instructions faultline_direct idle LD_PRELOAD="$preload"
-  count_instructions faultline_armed armed LD_PRELOAD="$preload"
-  count_instructions faultline_telemetry telemetry LD_PRELOAD="$preload"
+  count_instructions faultline_armed armed LD_PRELOAD="$preload" FAULTLINE_DIRECT_SYSCALLS=0
+  count_instructions faultline_telemetry telemetry LD_PRELOAD="$preload" FAULTLINE_DIRECT_SYSCALLS=0
   [ -z "$libfiu" ] || count_instructions libfiu_idle idle LD_PRELOAD="$libfiu" FIU_ENABLE= FIU_CTRL_FIFO="$out/fiu-cg"
 else
   log "valgrind not installed: no instruction counts"
 fi
 
 log "armed and telemetry modes"
-run_bench armed bench_armed_call .
+# As the in-process idle rows: the wrapped call and the direct one both on
+# libc's path, so the difference is what the armed path adds.
+run_bench armed bench_armed_call . FAULTLINE_DIRECT_SYSCALLS=0
 log "UDP ping-pong and injected delay accuracy"
 run_bench pingpong bench_pingpong .
 log "command to effect"
