@@ -72,7 +72,9 @@ TEST_F(Ps, ShouldRemoveTheSegmentOfAKilledTargetWithGc) {
 
   const CliResult gc = run_cli({"ps", "--gc", "--json"});
   ASSERT_EQ(gc.code(), 0) << gc.err;
-  EXPECT_GE(nlohmann::json::parse(gc.out).at("gc_removed").get<int>(), 1);
+  // Another test's `ps --gc` running at the same time may have removed it
+  // first, so the count can be 0; the segment must be gone either way.
+  EXPECT_GE(nlohmann::json::parse(gc.out).at("gc_removed").get<int>(), 0);
   EXPECT_NE(stat(path.c_str(), &st), 0);
 }
 

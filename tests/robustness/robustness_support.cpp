@@ -1,6 +1,7 @@
 #include "robustness_support.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -52,6 +53,15 @@ void PrintTo(const Outcome& outcome, std::ostream* os) {
 
 int exit_code(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void expect_same_as_without_preload(const std::vector<std::string>& argv, const std::string& expected,
+                                    const std::vector<std::string>& env) {
+  const Outcome plain = run_captured(argv, false);
+  const Outcome preloaded = run_captured(argv, true, 30s, env);
+  EXPECT_EQ(exit_code(plain.status), 0);
+  EXPECT_EQ(plain.output, expected);
+  EXPECT_EQ(preloaded, plain);
 }
 
 TempDir::TempDir() {

@@ -46,6 +46,11 @@ Outcome run_captured(const std::vector<std::string>& argv, bool preload,
 // The exit code of a wait status, or -1 if the process did not exit.
 int exit_code(int status);
 
+// Runs argv without the preload, then with it (and `env`): the plain run
+// exits 0 printing `expected`, and the preloaded run is the same.
+void expect_same_as_without_preload(const std::vector<std::string>& argv, const std::string& expected,
+                                    const std::vector<std::string>& env = {});
+
 // A fresh folder (mode 0755) under /tmp, removed with its contents.
 class TempDir {
  public:

@@ -22,21 +22,13 @@ std::string expected_interruptions() {
 
 // The probe's second thread sends the signal: the calls go through libc.
 TEST(Signals, ShouldInterruptOrRestartBlockedReceivesExactlyAsWithoutThePreload) {
-  const Outcome plain = run_captured({program_path("signal_probe"), "signals"}, false);
-  const Outcome preloaded = run_captured({program_path("signal_probe"), "signals"}, true);
-  EXPECT_EQ(exit_code(plain.status), 0);
-  EXPECT_EQ(plain.output, expected_interruptions());
-  EXPECT_EQ(preloaded, plain);
+  expect_same_as_without_preload({program_path("signal_probe"), "signals"}, expected_interruptions());
 }
 
 // A child process sends it: the probe stays single-threaded and the
 // preload makes its calls straight to the kernel (direct_calls.h).
 TEST(Signals, ShouldInterruptOrRestartDirectCallsExactlyAsWithoutThePreloadInASingleThreadedProgram) {
-  const Outcome plain = run_captured({program_path("signal_probe"), "signals-single"}, false);
-  const Outcome preloaded = run_captured({program_path("signal_probe"), "signals-single"}, true);
-  EXPECT_EQ(exit_code(plain.status), 0);
-  EXPECT_EQ(plain.output, expected_interruptions());
-  EXPECT_EQ(preloaded, plain);
+  expect_same_as_without_preload({program_path("signal_probe"), "signals-single"}, expected_interruptions());
 }
 
 TEST(Errno, ShouldLeaveErrnoUntouchedBySuccessfulWrappedCalls) {
