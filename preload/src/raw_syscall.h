@@ -114,15 +114,19 @@ inline void store_errno(long offset, int value) noexcept {
 #endif
 }
 
+// The error path, out of line: a direct call's error branch jumps here and
+// returns from here, one taken branch as in glibc's own wrappers.
+[[gnu::noinline]] inline long fail(long ret) noexcept {
+  const long offset = g_errno_tp_offset.load(std::memory_order_relaxed);
+  if (__builtin_expect(offset == 0, 0)) return fail_first(ret);
+  store_errno(offset, static_cast<int>(-ret));
+  return -1;
+}
+
 // The kernel's -errno convention to libc's: -1 and errno.
 template <class T>
 inline T to_result(long ret) noexcept {
-  if (__builtin_expect(static_cast<unsigned long>(ret) > -4096UL, 0)) {
-    const long offset = g_errno_tp_offset.load(std::memory_order_relaxed);
-    if (__builtin_expect(offset == 0, 0)) return static_cast<T>(fail_first(ret));
-    store_errno(offset, static_cast<int>(-ret));
-    return -1;
-  }
+  if (__builtin_expect(static_cast<unsigned long>(ret) > -4096UL, 0)) return static_cast<T>(fail(ret));
   return static_cast<T>(ret);
 }
 
