@@ -52,7 +52,6 @@ namespace testing = faultline::testing;
 using bench::Interposer;
 using namespace std::chrono_literals;
 
-constexpr int kBatch = 64;
 
 // read(-1) as the kernel's system call, no libc wrapper around it.
 long raw_read(char* buffer, std::size_t len) {
@@ -138,7 +137,12 @@ class Worker {
   testing::Process process_;
 };
 
+// Calls per batch (the benchmark's argument). 64: each batch starts after the
+// worker's own stdio work on the request pipe, so the call's code and data
+// are partly cold, as for a call made now and then between other work;
+// 1024: the steady cost of back-to-back calls.
 void BM_WholeProcess(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
   std::vector<std::unique_ptr<Worker>> workers;
   try {
     workers.push_back(std::make_unique<Worker>("none", Interposer::kNone));
@@ -159,7 +163,7 @@ void BM_WholeProcess(benchmark::State& state) {
     if (!bench::libfiu_preload().empty())
       workers.push_back(std::make_unique<Worker>("libfiu", Interposer::kLibfiu));
     for (auto& w : workers)
-      for (int i = 0; i < 50; ++i) w->batch(kBatch);  // warm up
+      for (int i = 0; i < 50; ++i) w->batch(batch);  // warm up
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
     return;
@@ -171,8 +175,8 @@ void BM_WholeProcess(benchmark::State& state) {
       double total = 0;
       for (std::size_t i = 0; i < workers.size(); ++i) {
         const std::size_t w = (round + i) % workers.size();  // each round starts with the next worker
-        batches[w].push_back(workers[w]->batch(kBatch));
-        total += batches[w].back() * kBatch;
+        batches[w].push_back(workers[w]->batch(batch));
+        total += batches[w].back() * batch;
       }
       ++round;
       state.SetIterationTime(total * 1e-9);
@@ -188,7 +192,7 @@ void BM_WholeProcess(benchmark::State& state) {
     state.counters[workers[w]->name() + "_delta_ns"] = bench::median(deltas);
   }
 }
-BENCHMARK(BM_WholeProcess)->Iterations(3000)->UseManualTime();
+BENCHMARK(BM_WholeProcess)->Arg(64)->Arg(1024)->Iterations(3000)->UseManualTime();
 
 }  // namespace
 
