@@ -63,6 +63,8 @@ void set_nonblocking(int fd) {
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+// A stream socket listens before its port is printed: a peer that reads the
+// port may connect at once.
 int bound_socket(int type) {
   const int fd = socket(AF_INET, type, 0);
   const int one = 1;
@@ -72,6 +74,7 @@ int bound_socket(int type) {
     std::perror("delay_peer: bind");
     std::exit(1);
   }
+  if (type == SOCK_STREAM) listen(fd, 128);
   std::printf("%u\n", port);
   std::fflush(stdout);
   return fd;
@@ -79,7 +82,6 @@ int bound_socket(int type) {
 
 int echo_tcp() {
   const int listener = bound_socket(SOCK_STREAM);
-  listen(listener, 128);
   set_nonblocking(listener);
   const int ep = epoll_create1(0);
   epoll_event ev{EPOLLIN, {.fd = listener}};
