@@ -248,17 +248,17 @@ def delay_rows(r, t):
         t.add(f"Injected delay {label}, in the calling thread (FAULTLINE_DELAY_LINE=0), median error as the UDP "
               "client's sendto saw it", fmt(ours, "us", sign=True),
               "nanosleep " + fmt(sleep, "us", sign=True),
-              f"net of a sendto after such a pause ({fmt(cold, 'us', 1)}); whole RTT: {fmt(rtt, 'us', 1, sign=True)}",
+              f"net of a sendto after the client's own precise wait ({fmt(cold, 'us', 1)}); whole RTT: {fmt(rtt, 'us', 1, sign=True)}",
               "median error <= 2 us", None if ours is None else abs(ours) <= 2)
     for delay, label in DELAYS:
         bench = f"BM_InjectedDelay/{delay}/{pings[delay]}/1/"
         ours = r.counter("pingpong", bench, "injected_error_p50_us")
         sleep = r.counter("pingpong", bench, "nanosleep_rtt_error_p50_us")
-        hybrid = r.counter("pingpong", bench, "hybrid_rtt_error_p50_us")
+        precise = r.counter("pingpong", bench, "precise_rtt_error_p50_us")
         t.add(f"Injected delay {label}, through the delay line (default), median round trip against the client's "
               "own precise wait of the same delay", fmt(ours, "us", sign=True),
               "nanosleep RTT " + fmt(sleep, "us", sign=True),
-              f"the precise wait's own RTT error {fmt(hybrid, 'us', 1, sign=True)}",
+              f"the precise wait's own RTT error {fmt(precise, 'us', 1, sign=True)}",
               "median error <= 2 us", None if ours is None else abs(ours) <= 2)
     for delay, label in DELAYS:
         bench = f"BM_DelayLineDelivery/{delay}/"

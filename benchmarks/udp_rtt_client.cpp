@@ -6,12 +6,13 @@
 //   udp_rtt_client --port P [--size B]
 //
 // Prints "ready" once its socket is set up, then reads one command a line:
-//   run N [WAIT_NS [sleep|spin|hybrid]]
+//   run N [WAIT_NS [sleep|spin|precise]]
 //                     N round trips to 127.0.0.1:P, one at a time, each
 //                     after the application itself waited WAIT_NS, with
 //                     clock_nanosleep (sleep, the default), by spinning on
-//                     the clock (spin), or by sleeping until 200 us before
-//                     the end and spinning the rest (hybrid); prints one line
+//                     the clock (spin), or with faultline's own precise wait
+//                     (precise: shim/precise_wait.h, the wait an injected
+//                     delay makes in the calling thread); prints one line
 //                     "rtts R1 ... RN sends S1 ... SN sendtos T1 ... TN"
 //                     in ns: R the round trip (-1: no echo within 1 s), S
 //                     its part until sendto returned (the wait and the
@@ -33,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "faultline/shim/precise_wait.h"
 #include "faultline/testing/loopback.h"
 
 namespace {
@@ -61,12 +63,11 @@ void spin_until(std::int64_t deadline_ns) {
   }
 }
 
-enum class Wait { kSleep, kSpin, kHybrid };
+enum class Wait { kSleep, kSpin, kPrecise };
 
 void wait_for(std::int64_t start_ns, std::int64_t wait_ns, Wait how) {
-  constexpr std::int64_t kHybridSpinNs = 200'000;
   if (how == Wait::kSleep) return sleep_ns(wait_ns);
-  if (how == Wait::kHybrid) sleep_ns(wait_ns - kHybridSpinNs);
+  if (how == Wait::kPrecise) return faultline::shim::wait_until_ns(start_ns + wait_ns);
   spin_until(start_ns + wait_ns);
 }
 
@@ -142,9 +143,9 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       continue;
     }
-    const Wait wait_how = std::strcmp(how, "spin") == 0     ? Wait::kSpin
-                          : std::strcmp(how, "hybrid") == 0 ? Wait::kHybrid
-                                                            : Wait::kSleep;
+    const Wait wait_how = std::strcmp(how, "spin") == 0      ? Wait::kSpin
+                          : std::strcmp(how, "precise") == 0 ? Wait::kPrecise
+                                                             : Wait::kSleep;
     std::vector<RoundTrip> trips;
     for (long i = 0; i < count; ++i) trips.push_back(round_trip(fd, server, out, in, ++seq, wait, wait_how));
     reply.assign("rtts");
