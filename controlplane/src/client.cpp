@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "clock.h"
+#include "faultline/controlplane/cpu_relax.h"
 #include "faultline/controlplane/futex.h"
 #include "fixed_string.h"
 #include "messages.h"
@@ -27,14 +28,6 @@ constexpr std::int64_t kAliveCheckNs = 10'000'000;
 // A fault slot whose writer stays mid-update this many reads is skipped
 // (its writer died or is descheduled); faults() must not hang on it.
 constexpr int kSeqlockAttempts = 200;
-
-void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 void sleep_ns(std::int64_t ns) noexcept {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};

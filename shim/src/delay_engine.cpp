@@ -10,8 +10,23 @@
 // Writes themselves are non-blocking sendmsg calls made by this thread when
 // due (a socket that is full waits for its POLLOUT), in due order per
 // descriptor. The thread is the shim's own: its calls are never faulted.
+//
+// After a pause the kernel's send path is cold: on a VM, a loopback UDP
+// send after 1 ms or more without one takes 40-50 us against 6 us warm,
+// however the sender waited (a thread that spun through the last
+// millisecond sends as slowly, and one that sleeps even 100 us after a warm
+// send is cold again). So before a write due after a wait longer than
+// kWarmAfterNs, the engine wakes kWarmLeadNs earlier than it would, sends
+// one datagram to itself on a private loopback socket (and reads it back),
+// and spins to the due time, serving completions meanwhile: the write
+// leaves warm. The socket lives only in the ring (a registered file, its
+// descriptor closed), so the program never sees it nor can close it or
+// reuse its number; without it (no loopback in this namespace) the engine
+// only waits.
+#include <arpa/inet.h>
 #include <errno.h>
 #include <liburing.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +43,7 @@
 #include <new>
 
 #include "delay_internal.h"
+#include "faultline/controlplane/cpu_relax.h"
 #include "faultline/controlplane/short_slice.h"
 #include "faultline/shim/clock.h"
 #include "faultline/shim/engine.h"
@@ -41,6 +57,8 @@ namespace {
 
 constexpr std::uintptr_t kTagIn = 1, kTagOut = 2, kTagWake = 3, kTagCancel = 0;
 constexpr int kSnapshot = 4096;
+constexpr std::int64_t kWarmAfterNs = 500'000;
+constexpr std::int64_t kWarmLeadNs = 50'000;
 
 // 0 not started, 1 running, 2 unavailable.
 constinit std::atomic<int> g_state{0};
@@ -48,6 +66,8 @@ std::mutex g_start_mu;
 io_uring g_ring;
 std::atomic<int> g_wake_fd{-1};  // read by every thread that queues
 Line* g_snapshot[kSnapshot];
+bool g_warm_socket = false;  // registered file 0: a UDP socket connected to itself
+char g_warm_byte[1];
 
 void* as_data(Line* l, std::uintptr_t tag) noexcept {
   return reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(l) | tag);
@@ -105,6 +125,41 @@ std::int64_t serve(Line* l, std::int64_t now) noexcept {
   return next;
 }
 
+// A loopback UDP socket connected to itself, registered with the ring as
+// fixed file 0; its descriptor is closed at once.
+void open_warm_socket() noexcept {
+  const int fd = static_cast<int>(syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd < 0) return;
+  sockaddr_in self{};
+  self.sin_family = AF_INET;
+  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof self;
+  const auto* addr = reinterpret_cast<sockaddr*>(&self);
+  if (syscall(SYS_bind, fd, addr, sizeof self) == 0 &&
+      syscall(SYS_getsockname, fd, reinterpret_cast<sockaddr*>(&self), &len) == 0 &&
+      syscall(SYS_connect, fd, addr, sizeof self) == 0) {
+    g_warm_socket = io_uring_register_files(&g_ring, &fd, 1) == 0;
+  }
+  syscall(SYS_close, fd);
+}
+
+// One datagram to itself, then its read (linked: after the send). Neither
+// posts a completion when it succeeds: the spin that follows stops at the
+// first completion, which is then real work.
+void warm_send_path() noexcept {
+  io_uring_sqe* send = sqe();
+  if (send == nullptr) return;
+  io_uring_prep_send(send, 0, g_warm_byte, sizeof g_warm_byte, 0);
+  io_uring_sqe_set_flags(send, IOSQE_FIXED_FILE | IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS);
+  io_uring_sqe_set_data(send, reinterpret_cast<void*>(kTagCancel));
+  if (io_uring_sqe* recv = sqe()) {
+    io_uring_prep_recv(recv, 0, g_warm_byte, sizeof g_warm_byte, MSG_DONTWAIT);
+    io_uring_sqe_set_flags(recv, IOSQE_FIXED_FILE | IOSQE_CQE_SKIP_SUCCESS);
+    io_uring_sqe_set_data(recv, reinterpret_cast<void*>(kTagCancel));
+  }
+  io_uring_submit(&g_ring);
+}
+
 void complete(io_uring_cqe* cqe) noexcept {
   const auto data = reinterpret_cast<std::uintptr_t>(io_uring_cqe_get_data(cqe));
   const std::uintptr_t tag = data & 3u;
@@ -132,7 +187,9 @@ void* engine_main(void*) {
   // thread's default timer slack): the margin it spins then stays small.
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 
+  open_warm_socket();
   arm_wake();
+  std::int64_t warmed_for = INT64_MAX;  // the due time the path was last warmed for
   for (;;) {
     // "No deadline" while the pass runs: a thread queueing meanwhile wakes
     // the engine, so nothing queued behind a served line is slept past.
@@ -153,20 +210,30 @@ void* engine_main(void*) {
     now = now_ns();
     const std::int64_t margin = precise_wait_margin_ns();
     io_uring_cqe* cqe = nullptr;
-    if (next != INT64_MAX && next - now <= margin) {
+    if (next != INT64_MAX && warmed_for == next) {
+      // Warmed: spin (a sleep would cool the path again), but not past work.
+      while (now_ns() < next && io_uring_cq_ready(&g_ring) == 0) cp::cpu_relax();
+      if (io_uring_peek_cqe(&g_ring, &cqe) != 0) continue;
+    } else if (next != INT64_MAX && next - now <= margin) {
       wait_until_ns(next);  // the last stretch spins: microsecond delivery
       if (io_uring_peek_cqe(&g_ring, &cqe) != 0) continue;
     } else if (next == INT64_MAX) {
       if (io_uring_wait_cqe(&g_ring, &cqe) != 0) continue;
     } else {
-      // A long wait is staged as in precise_wait.h: first to shortly before.
+      // A long wait is staged as in precise_wait.h: first to shortly before;
+      // after a long one the send path is warmed shortly before the due time.
       const bool staged = next - now > kStagedAboveNs;
-      const std::int64_t wake_at = staged ? next - kStageLeadNs : next - margin;
+      const bool warm = !staged && g_warm_socket && warmed_for != next && next - now > kWarmAfterNs;
+      const std::int64_t wake_at = staged ? next - kStageLeadNs : next - margin - (warm ? kWarmLeadNs : 0);
       const std::int64_t wait = wake_at - now;
       __kernel_timespec ts{wait / 1'000'000'000, wait % 1'000'000'000};
       const int rc = io_uring_wait_cqe_timeout(&g_ring, &cqe, &ts);
       // A timed-out short wait teaches the margin how late this machine wakes.
       if (rc == -ETIME && !staged) record_timer_oversleep(now_ns() - wake_at);
+      if (rc == -ETIME && warm) {
+        warm_send_path();
+        warmed_for = next;
+      }
       if (rc != 0) continue;
     }
     unsigned head;
@@ -240,6 +307,7 @@ void engine_reset_in_child() noexcept {
   }
   g_wake_fd.store(-1, std::memory_order_relaxed);
   g_ring = io_uring{};
+  g_warm_socket = false;
   g_engine_deadline.store(INT64_MAX, std::memory_order_relaxed);
   new (&g_start_mu) std::mutex();
   g_state.store(0, std::memory_order_relaxed);

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "faultline/controlplane/cpu_relax.h"
+
 namespace faultline::shim {
 
 constinit FdTable g_fd_table;
@@ -38,12 +40,6 @@ std::uint8_t proto_of(int family, int type, int protocol) noexcept {
   if (type == SOCK_DGRAM && (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE))
     return static_cast<std::uint8_t>(abi::Proto::kUdp);
   return static_cast<std::uint8_t>(abi::Proto::kAny);
-}
-
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
 }
 
 }  // namespace
@@ -131,7 +127,7 @@ void FdTable::invalidate(int fd) noexcept {
   for (;;) {
     if (s & 1u) {
       // A writer is between its two stores (a handful of instructions).
-      cpu_relax();
+      cp::cpu_relax();
       s = e.seq.load(std::memory_order_relaxed);
       continue;
     }

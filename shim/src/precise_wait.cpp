@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "faultline/controlplane/cpu_relax.h"
 #include "faultline/shim/clock.h"
 
 namespace faultline::shim {
@@ -58,14 +59,6 @@ void sleep_to(std::int64_t deadline_ns) noexcept {
   }
 }
 
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
-
 }  // namespace
 
 void wait_until_ns(std::int64_t deadline_mono_ns) noexcept {
@@ -84,7 +77,7 @@ void wait_until_ns(std::int64_t deadline_mono_ns) noexcept {
       record_oversleep(now - wake_target);
     }
     while (now < deadline_mono_ns) {
-      cpu_relax();
+      cp::cpu_relax();
       now = now_ns();
     }
   }

@@ -289,5 +289,41 @@ TEST(DelayLine, ShouldDeliverQueuedDatagramsInOrderWhenTheFaultIsCleared) {
   EXPECT_GE(first - t0, kDelay - 1 * kMs);
 }
 
+// Before a write due after a long wait, the line's engine warms the kernel's
+// send path with a datagram to itself (delay_engine.cpp). That socket lives
+// in the engine's ring only: the program's descriptors and its peer see
+// nothing of it.
+TEST(DelayLine, ShouldKeepTheEnginesWarmUpSocketOutOfTheProgramAndItsTraffic) {
+  std::uint16_t port = 0;
+  const int rx = local_socket(SOCK_DGRAM, &port);
+  std::optional<cp::Client> client;
+  testing::Process peer = spawn_gated({"--mode", "send-udp", "--port", std::to_string(port)}, &client);
+  ASSERT_EQ(peer.read_line(10s).value_or(""), "ready");
+  peer.write_stdin("sockets\n");
+  const std::string before = peer.read_line(10s).value_or("");
+  ASSERT_EQ(before.rfind("sockets ", 0), 0u) << before;
+  constexpr std::int64_t kDelay = 20 * kMs;  // far above the engine's warm-up threshold (0.5 ms)
+  inject(*client, latency("lat-warm", kDelay, abi::Direction::kEgress, abi::Proto::kUdp));
+  std::vector<std::uint32_t> got;
+  for (int i = 0; i < 3; ++i) {
+    const std::int64_t sent = mono_ns();
+    peer.write_stdin("send 1\n");
+    ASSERT_EQ(peer.read_line(10s).value_or(""), "sent " + std::to_string(i + 1));
+    pollfd p{rx, POLLIN, 0};
+    ASSERT_EQ(poll(&p, 1, 5'000), 1);
+    std::uint32_t v = 0;
+    ASSERT_EQ(recv(rx, &v, sizeof v, 0), static_cast<ssize_t>(sizeof v));
+    EXPECT_GE(mono_ns() - sent, kDelay - 1 * kMs);
+    got.push_back(v);
+  }
+  peer.write_stdin("sockets\n");
+  EXPECT_EQ(peer.read_line(10s).value_or(""), before);
+  pollfd p{rx, POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 100), 0) << "a datagram the program did not send";
+  peer.write_stdin("exit\n");
+  close(rx);
+  EXPECT_EQ(got, (std::vector<std::uint32_t>{0, 1, 2}));
+}
+
 }  // namespace
 }  // namespace faultline::integration

@@ -18,8 +18,10 @@
 //       the next stdin line.
 //   delay_peer --mode send-udp --port P
 //       for each stdin line "send N", sends N datagrams numbered from where
-//       the last left off (4-byte counter) to 127.0.0.1:P, prints "sent K".
+//       the last left off (4-byte counter) to 127.0.0.1:P, prints "sent K";
+//       for "sockets", prints "sockets K": the sockets among its descriptors.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -239,6 +241,20 @@ int flood_tcp(std::uint16_t port) {
   return 0;
 }
 
+// The sockets among this process's descriptors (/proc/self/fd links "socket:[inode]").
+int count_sockets() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int sockets = 0;
+  while (const dirent* e = readdir(dir)) {
+    char target[64];
+    const ssize_t n = readlinkat(dirfd(dir), e->d_name, target, sizeof target - 1);
+    if (n > 0 && std::strncmp(target, "socket:", 7) == 0) ++sockets;
+  }
+  closedir(dir);
+  return sockets;
+}
+
 int send_udp(std::uint16_t port) {
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in a = loopback(port);
@@ -248,6 +264,11 @@ int send_udp(std::uint16_t port) {
   char line[64];
   while (std::fgets(line, sizeof line, stdin) != nullptr) {
     long n = 0;
+    if (std::strncmp(line, "sockets", 7) == 0) {
+      std::printf("sockets %d\n", count_sockets());
+      std::fflush(stdout);
+      continue;
+    }
     if (std::sscanf(line, "send %ld", &n) != 1) continue;
     for (long i = 0; i < n; ++i, ++next)
       sendto(fd, &next, sizeof next, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
