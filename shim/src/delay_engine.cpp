@@ -66,7 +66,8 @@ std::mutex g_start_mu;
 io_uring g_ring;
 std::atomic<int> g_wake_fd{-1};  // read by every thread that queues
 Line* g_snapshot[kSnapshot];
-bool g_warm_socket = false;  // registered file 0: a UDP socket connected to itself
+bool g_warm_socket = false;  // registered file 0: a loopback UDP socket (g_warm_addr)
+sockaddr_in g_warm_addr{};
 char g_warm_byte[1];
 
 void* as_data(Line* l, std::uintptr_t tag) noexcept {
@@ -125,19 +126,17 @@ std::int64_t serve(Line* l, std::int64_t now) noexcept {
   return next;
 }
 
-// A loopback UDP socket connected to itself, registered with the ring as
-// fixed file 0; its descriptor is closed at once.
+// A loopback UDP socket, registered with the ring as fixed file 0; its
+// descriptor is closed at once. Not connected: its sends name their
+// address, so they take the route lookup an unconnected sender's do.
 void open_warm_socket() noexcept {
   const int fd = static_cast<int>(syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd < 0) return;
-  sockaddr_in self{};
-  self.sin_family = AF_INET;
-  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof self;
-  const auto* addr = reinterpret_cast<sockaddr*>(&self);
-  if (syscall(SYS_bind, fd, addr, sizeof self) == 0 &&
-      syscall(SYS_getsockname, fd, reinterpret_cast<sockaddr*>(&self), &len) == 0 &&
-      syscall(SYS_connect, fd, addr, sizeof self) == 0) {
+  g_warm_addr.sin_family = AF_INET;
+  g_warm_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof g_warm_addr;
+  auto* addr = reinterpret_cast<sockaddr*>(&g_warm_addr);
+  if (syscall(SYS_bind, fd, addr, sizeof g_warm_addr) == 0 && syscall(SYS_getsockname, fd, addr, &len) == 0) {
     g_warm_socket = io_uring_register_files(&g_ring, &fd, 1) == 0;
   }
   syscall(SYS_close, fd);
@@ -147,9 +146,11 @@ void open_warm_socket() noexcept {
 // posts a completion when it succeeds: the spin that follows stops at the
 // first completion, which is then real work.
 void warm_send_path() noexcept {
+  static iovec iov{g_warm_byte, sizeof g_warm_byte};
+  static msghdr msg{&g_warm_addr, sizeof g_warm_addr, &iov, 1, nullptr, 0, 0};
   io_uring_sqe* send = sqe();
   if (send == nullptr) return;
-  io_uring_prep_send(send, 0, g_warm_byte, sizeof g_warm_byte, 0);
+  io_uring_prep_sendmsg(send, 0, &msg, 0);
   io_uring_sqe_set_flags(send, IOSQE_FIXED_FILE | IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS);
   io_uring_sqe_set_data(send, reinterpret_cast<void*>(kTagCancel));
   if (io_uring_sqe* recv = sqe()) {
