@@ -55,6 +55,18 @@ testing::Process spawn_gated(const std::vector<std::string>& args, std::optional
   return p;
 }
 
+// A delay_peer in send-udp mode, ready, sending to `*rx` (a UDP socket of
+// this process).
+testing::Process spawn_udp_sender(int* rx, std::optional<cp::Client>* client) {
+  std::uint16_t port = 0;
+  *rx = local_socket(SOCK_DGRAM, &port);
+  testing::Process p = spawn_gated({"--mode", "send-udp", "--port", std::to_string(port)}, client);
+  const std::string ready = p.read_line(10s).value_or("");
+  if (ready != "ready")
+    throw std::runtime_error("delay_peer send-udp: expected \"ready\", got \"" + ready + "\"");
+  return p;
+}
+
 TEST(DelayLine, ShouldServe32EpollConnectionsConcurrentlyUnder5msLatency) {
   EchoServer server = start_echo("delay_peer", {"--mode", "echo-tcp"});
   inject(*server.client, latency("lat-epoll", 5 * kMs, abi::Direction::kBoth, abi::Proto::kTcp));
@@ -260,11 +272,9 @@ TEST(DelayLine, ShouldGiveEagainWhenTheQueueIsFullAndStillDeliverItAfterClose) {
 }
 
 TEST(DelayLine, ShouldDeliverQueuedDatagramsInOrderWhenTheFaultIsCleared) {
-  std::uint16_t port = 0;
-  const int rx = local_socket(SOCK_DGRAM, &port);
+  int rx = -1;
   std::optional<cp::Client> client;
-  testing::Process peer = spawn_gated({"--mode", "send-udp", "--port", std::to_string(port)}, &client);
-  ASSERT_EQ(peer.read_line(10s).value_or(""), "ready");
+  testing::Process peer = spawn_udp_sender(&rx, &client);
   constexpr std::int64_t kDelay = 300 * kMs;
   inject(*client, latency("lat-clear", kDelay, abi::Direction::kEgress, abi::Proto::kUdp));
   const std::int64_t t0 = mono_ns();
@@ -294,11 +304,9 @@ TEST(DelayLine, ShouldDeliverQueuedDatagramsInOrderWhenTheFaultIsCleared) {
 // in the engine's ring only: the program's descriptors and its peer see
 // nothing of it.
 TEST(DelayLine, ShouldKeepTheEnginesWarmUpSocketOutOfTheProgramAndItsTraffic) {
-  std::uint16_t port = 0;
-  const int rx = local_socket(SOCK_DGRAM, &port);
+  int rx = -1;
   std::optional<cp::Client> client;
-  testing::Process peer = spawn_gated({"--mode", "send-udp", "--port", std::to_string(port)}, &client);
-  ASSERT_EQ(peer.read_line(10s).value_or(""), "ready");
+  testing::Process peer = spawn_udp_sender(&rx, &client);
   peer.write_stdin("sockets\n");
   const std::string before = peer.read_line(10s).value_or("");
   ASSERT_EQ(before.rfind("sockets ", 0), 0u) << before;
