@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_fixture.h"
+#include "faultline/testing/segment_gc_lock.h"
 
 namespace faultline::clitest {
 namespace {
@@ -64,6 +65,7 @@ TEST_F(Ps, ShouldSelectByProgramNameAndLabelsTogether) {
 }
 
 TEST_F(Ps, ShouldRemoveTheSegmentOfAKilledTargetWithGc) {
+  const testing::SegmentGcLock gc_lock;
   LaunchedEcho echo = launch_echo({"-l", unique_label()});
   const std::string path = "/dev/shm/faultline." + std::to_string(echo.pid());
   echo.process.kill_and_reap(SIGKILL);  // no chance to unlink its segment

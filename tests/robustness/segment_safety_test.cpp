@@ -19,6 +19,7 @@
 
 #include "faultline/controlplane/abi.h"
 #include "faultline/controlplane/segment.h"
+#include "faultline/testing/segment_gc_lock.h"
 #include "faultline/testing/targets.h"
 #include "integration_support.h"
 #include "robustness_support.h"
@@ -176,6 +177,7 @@ TEST(SegmentLifetime, ShouldLeaveNoSegmentBehindAShellThatExits) {
 }
 
 TEST(SegmentLifetime, ShouldLeaveTheSegmentAfterSigkillUntilPsGcRemovesIt) {
+  const testing::SegmentGcLock gc_lock;
   integration::EchoServer server = integration::start_echo("udp_echo");
   const pid_t pid = server.process.pid();
   EXPECT_TRUE(WIFSIGNALED(server.process.kill_and_reap(SIGKILL)));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <string>
 
+#include "faultline/testing/segment_gc_lock.h"
 #include "test_support.h"
 
 namespace faultline::cp {
@@ -189,6 +190,7 @@ TEST(ProcessProbe, ShouldSeeASegmentOlderThanItsProcessAsAReusedPid) {
 }
 
 TEST(SegmentGc, ShouldRemoveADeadChildsSegmentAndKeepALiveOne) {
+  const faultline::testing::SegmentGcLock gc_lock;
   Pipe dead_ready, live_ready, go;
   Child dead([&] {
     int err = 0;
@@ -229,6 +231,7 @@ TEST(SegmentGc, ShouldRemoveADeadChildsSegmentAndKeepALiveOne) {
 }
 
 TEST(SegmentGc, ShouldRemoveTheSegmentOfAReusedPid) {
+  const faultline::testing::SegmentGcLock gc_lock;
   Pipe go;
   Child live([&] { return go.receive() == 'x' ? 0 : 1; });
   ScopedSegment s(live.pid());

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "faultline/controlplane/client.h"
+#include "faultline/testing/segment_gc_lock.h"
 #include "test_support.h"
 
 namespace faultline::cp {
@@ -393,6 +394,7 @@ TEST(Target, ShouldGiveAForkChildItsOwnSegment) {
 }
 
 TEST(Client, ShouldRefuseToAttachToTheSegmentOfADeadProcess) {
+  const faultline::testing::SegmentGcLock gc_lock;
   Pipe ready;
   Child dead([&] {
     int err = 0;
