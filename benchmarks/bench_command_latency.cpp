@@ -13,16 +13,27 @@
 // libfiu's remote control over its named pipes, kept open as a session
 // (the protocol fiu-ctrl speaks; absent if libfiu is not installed):
 //   libfiu_reply_p50_us, libfiu_reply_p99_us: command written -> reply read
+// The machine's floor, taking its turn too: a process asleep in FUTEX_WAIT
+// on a shared word, as the target's control thread sleeps on its bell,
+// woken by FUTEX_WAKE with nothing else to do:
+//   futex_wake_p50_us, futex_wake_p99_us: just before the wake call -> the
+//     woken process running again (its own clock reading)
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -30,6 +41,7 @@
 #include <vector>
 
 #include "faultline/controlplane/client.h"
+#include "faultline/controlplane/cpu_relax.h"
 #include "faultline/controlplane/segment.h"
 #include "faultline/testing/paths.h"
 #include "faultline/testing/process.h"
@@ -173,9 +185,76 @@ class LibfiuControl {
   bool enable_ = true;
 };
 
+// A child process asleep on a shared futex word; wake() wakes it and
+// measures how long it took to run again. Forked before anything else of
+// the benchmark exists; the child makes only system calls and clock reads.
+class FutexFloor {
+ public:
+  FutexFloor() {
+    void* p = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
+    shared_ = new (p) Shared{};
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid_ == 0) sleeper(*shared_);
+  }
+  ~FutexFloor() {
+    shared_->stop.store(1);
+    shared_->word.fetch_add(1);
+    futex(&shared_->word, FUTEX_WAKE, 1);
+    ::waitpid(pid_, nullptr, 0);
+    ::munmap(shared_, sizeof(Shared));
+  }
+  FutexFloor(const FutexFloor&) = delete;
+  FutexFloor& operator=(const FutexFloor&) = delete;
+
+  // One wake-up; adds its latency, in ns.
+  void wake(std::vector<double>& out) {
+    const std::uint32_t next = shared_->word.load() + 1;
+    const std::int64_t t0 = bench::now_ns();
+    shared_->word.store(next, std::memory_order_release);
+    futex(&shared_->word, FUTEX_WAKE, 1);
+    // As Client::wait_ack: a short spin, then asleep until the answer (a
+    // longer spin can hold the CPU the woken process is put on).
+    const std::int64_t spin_until = bench::now_ns() + 3'000;
+    while (shared_->seen.load(std::memory_order_acquire) != next && bench::now_ns() < spin_until)
+      cp::cpu_relax();
+    for (std::uint32_t s; (s = shared_->seen.load(std::memory_order_acquire)) != next;)
+      futex(&shared_->seen, FUTEX_WAIT, s);
+    out.push_back(static_cast<double>(shared_->woke_ns.load() - t0));
+  }
+
+ private:
+  struct Shared {
+    std::atomic<std::uint32_t> word{0};
+    std::atomic<std::uint32_t> seen{0};
+    std::atomic<std::int64_t> woke_ns{0};
+    std::atomic<int> stop{0};
+  };
+  // Not FUTEX_PRIVATE_FLAG: the word is shared with another process.
+  static void futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value) {
+    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op, value, nullptr, nullptr, 0);
+  }
+  [[noreturn]] static void sleeper(Shared& s) {
+    std::uint32_t last = 0;
+    for (;;) {
+      while (s.word.load(std::memory_order_acquire) == last) futex(&s.word, FUTEX_WAIT, last);
+      const std::int64_t woke = bench::now_ns();
+      if (s.stop.load() != 0) ::_exit(0);
+      last = s.word.load(std::memory_order_acquire);
+      s.woke_ns.store(woke);
+      s.seen.store(last, std::memory_order_release);
+      futex(&s.seen, FUTEX_WAKE, 1);
+    }
+  }
+  Shared* shared_ = nullptr;
+  pid_t pid_ = -1;
+};
+
 void BM_CommandToEffect(benchmark::State& state) {
-  std::vector<double> applied, seen, replies;
+  std::vector<double> applied, seen, replies, floor;
   try {
+    FutexFloor futex_floor;
     FaultlineControl ours;
     std::unique_ptr<LibfiuControl> fiu;
     if (!bench::libfiu_preload().empty()) fiu = std::make_unique<LibfiuControl>();
@@ -184,6 +263,8 @@ void BM_CommandToEffect(benchmark::State& state) {
       ours.command(applied, seen);
       std::this_thread::sleep_for(kPause);
       if (fiu) fiu->command(replies);
+      std::this_thread::sleep_for(kPause);
+      futex_floor.wake(floor);
       std::this_thread::sleep_for(kPause);
       state.SetIterationTime(static_cast<double>(bench::now_ns() - t0) * 1e-9);
     }
@@ -196,6 +277,8 @@ void BM_CommandToEffect(benchmark::State& state) {
   state.counters["applied_max_us"] = us(bench::quantile(applied, 1.0));
   state.counters["ack_seen_p50_us"] = us(bench::median(seen));
   state.counters["ack_seen_p99_us"] = us(bench::quantile(seen, 0.99));
+  state.counters["futex_wake_p50_us"] = us(bench::median(floor));
+  state.counters["futex_wake_p99_us"] = us(bench::quantile(floor, 0.99));
   if (replies.empty()) return;
   state.counters["libfiu_reply_p50_us"] = us(bench::median(replies));
   state.counters["libfiu_reply_p99_us"] = us(bench::quantile(replies, 0.99));

@@ -109,6 +109,20 @@ abi::Telemetry* Segment::telemetry() const noexcept {
   return reinterpret_cast<abi::Telemetry*>(at(base_, kLayout.telemetry));
 }
 
+int Segment::open_file() const noexcept {
+  if (base_ == nullptr) return -1;
+  const int saved_errno = errno;
+  int fd = ::open(detail::segment_name(pid_).path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st {};
+  if (fd >= 0 && (fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != dev_ ||
+                  static_cast<std::uint64_t>(st.st_ino) != ino_)) {
+    ::close(fd);
+    fd = -1;
+  }
+  errno = saved_errno;
+  return fd;
+}
+
 bool Segment::linked() const noexcept {
   if (base_ == nullptr) return false;
   const int saved_errno = errno;

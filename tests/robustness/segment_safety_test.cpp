@@ -3,6 +3,7 @@
 // working in pass-through and the CLI refuses the corrupt segment with a
 // clear message. A segment lives as long as its process: gone after a
 // normal exit, left behind by SIGKILL until `faultline ps --gc`.
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/futex.h>
@@ -103,12 +104,31 @@ TEST(CorruptSegment, ShouldKeepServingWhenTheSegmentIsTruncatedAndRewritten) {
   expect_clean_exit(server);
 }
 
+// The descriptors in a process's table that name `path`.
+int descriptors_naming(pid_t pid, const std::string& path) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  int n = 0;
+  DIR* d = ::opendir(dir.c_str());
+  while (d != nullptr) {
+    const dirent* e = ::readdir(d);
+    if (e == nullptr) break;
+    char target[256];
+    const ssize_t len = ::readlinkat(::dirfd(d), e->d_name, target, sizeof target - 1);
+    if (len > 0 && std::string(target, static_cast<std::size_t>(len)) == path) ++n;
+  }
+  if (d != nullptr) ::closedir(d);
+  return n;
+}
+
 TEST(CorruptSegment, ShouldKeepServingWhenTheSegmentIsEmptied) {
   integration::EchoServer server = integration::start_echo("udp_echo");
   EXPECT_EQ(integration::udp_ping(server.port, 10).received, 10u);
   const std::string path = cp::segment_path(server.process.pid());
   ASSERT_EQ(::truncate(path.c_str(), 0), 0);  // `: > segment`; the next heartbeat finds it
   EXPECT_TRUE(wait_until([&] { return file_size(path) == abi::kSegmentSize; }, 5s));
+  // The apply thread grew it back through a descriptor of its own table:
+  // none of the host's names the segment.
+  EXPECT_EQ(descriptors_naming(server.process.pid(), path), 0);
   expect_serving(server);
   expect_clean_exit(server);
 }

@@ -40,6 +40,12 @@ class Segment {
   // the target unlinked it (exit) or replaced it (exec, pid reuse).
   bool linked() const noexcept;
 
+  // A read-write descriptor of this mapping's file, opened by its path
+  // (close-on-exec), or -1 if the path no longer names it. For a thread with
+  // a descriptor table of its own (the apply thread): in a shared table the
+  // host could close the number and reuse it. Preserves errno.
+  int open_file() const noexcept;
+
   // Target side: creates /dev/shm/faultline.<pid> (0600, O_EXCL after
   // removing a stale one of the same pid), constructs every region, then
   // publishes abi_version with release. No allocation other than the
