@@ -8,6 +8,7 @@
 // than its due time (asserted to the millisecond); "keeps up" is asserted
 // against the serialized behaviour, which is orders of magnitude away.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -17,7 +18,9 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -299,6 +302,26 @@ TEST(DelayLine, ShouldDeliverQueuedDatagramsInOrderWhenTheFaultIsCleared) {
   EXPECT_GE(first - t0, kDelay - 1 * kMs);
 }
 
+// The sockets registered with the io_uring instances of process `pid`, as
+// their fdinfo lists them ("    0: socket:[inode]" under "UserFiles:").
+int sockets_registered_with_rings(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  int sockets = 0;
+  DIR* d = opendir(dir.c_str());
+  while (d != nullptr) {
+    const dirent* e = readdir(d);
+    if (e == nullptr) break;
+    char target[64];
+    const ssize_t n = readlinkat(dirfd(d), e->d_name, target, sizeof target - 1);
+    if (n <= 0 || std::string(target, static_cast<std::size_t>(n)) != "anon_inode:[io_uring]") continue;
+    std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + e->d_name);
+    for (std::string line; std::getline(info, line);)
+      if (line.find(": socket:[") != std::string::npos) ++sockets;
+  }
+  if (d != nullptr) closedir(d);
+  return sockets;
+}
+
 // Before a write due after a long wait, the line's engine warms the kernel's
 // send path with a datagram to itself (delay_engine.cpp). That socket lives
 // in the engine's ring only: the program's descriptors and its peer see
@@ -324,6 +347,9 @@ TEST(DelayLine, ShouldKeepTheEnginesWarmUpSocketOutOfTheProgramAndItsTraffic) {
     EXPECT_GE(mono_ns() - sent, kDelay - 1 * kMs);
     got.push_back(v);
   }
+  // The warm-up socket exists (registered with the engine's ring)...
+  EXPECT_EQ(sockets_registered_with_rings(peer.pid()), 1);
+  // ...and is none of the program's descriptors.
   peer.write_stdin("sockets\n");
   EXPECT_EQ(peer.read_line(10s).value_or(""), before);
   pollfd p{rx, POLLIN, 0};
