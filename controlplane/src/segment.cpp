@@ -114,8 +114,7 @@ int Segment::open_file() const noexcept {
   const int saved_errno = errno;
   int fd = ::open(detail::segment_name(pid_).path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   struct stat st {};
-  if (fd >= 0 && (fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != dev_ ||
-                  static_cast<std::uint64_t>(st.st_ino) != ino_)) {
+  if (fd >= 0 && (fstat(fd, &st) != 0 || !is_mapped_file(st))) {
     ::close(fd);
     fd = -1;
   }
@@ -127,11 +126,13 @@ bool Segment::linked() const noexcept {
   if (base_ == nullptr) return false;
   const int saved_errno = errno;
   struct stat st {};
-  const bool same = stat(detail::segment_name(pid_).path, &st) == 0 &&
-                    static_cast<std::uint64_t>(st.st_dev) == dev_ &&
-                    static_cast<std::uint64_t>(st.st_ino) == ino_;
+  const bool same = stat(detail::segment_name(pid_).path, &st) == 0 && is_mapped_file(st);
   errno = saved_errno;
   return same;
+}
+
+bool Segment::is_mapped_file(const struct stat& st) const noexcept {
+  return static_cast<std::uint64_t>(st.st_dev) == dev_ && static_cast<std::uint64_t>(st.st_ino) == ino_;
 }
 
 Segment Segment::create(pid_t pid, const char* program, const char* labels, int* err) noexcept {

@@ -3,6 +3,7 @@
 // refuse any whose magic, ABI version or layout hash differ from theirs.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -63,6 +64,8 @@ class Segment {
 
  private:
   void reset() noexcept;
+  // Whether `st` (a stat of some file) is this mapping's file.
+  bool is_mapped_file(const struct stat& st) const noexcept;
 
   void* base_ = nullptr;
   std::size_t size_ = 0;
