@@ -20,10 +20,8 @@
 //     woken process running again (its own clock reading)
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +40,7 @@
 
 #include "faultline/controlplane/client.h"
 #include "faultline/controlplane/cpu_relax.h"
+#include "faultline/controlplane/futex.h"
 #include "faultline/controlplane/segment.h"
 #include "faultline/testing/paths.h"
 #include "faultline/testing/process.h"
@@ -185,7 +184,8 @@ class LibfiuControl {
   bool enable_ = true;
 };
 
-// A child process asleep on a shared futex word; wake() wakes it and
+// A child process asleep on a shared futex word (the control plane's own
+// futex calls, as the target's apply thread uses); wake() wakes it and
 // measures how long it took to run again. Forked before anything else of
 // the benchmark exists; the child makes only system calls and clock reads.
 class FutexFloor {
@@ -201,7 +201,7 @@ class FutexFloor {
   ~FutexFloor() {
     shared_->stop.store(1);
     shared_->word.fetch_add(1);
-    futex(&shared_->word, FUTEX_WAKE, 1);
+    cp::futex_wake(&shared_->word, 1);
     ::waitpid(pid_, nullptr, 0);
     ::munmap(shared_, sizeof(Shared));
   }
@@ -213,14 +213,14 @@ class FutexFloor {
     const std::uint32_t next = shared_->word.load() + 1;
     const std::int64_t t0 = bench::now_ns();
     shared_->word.store(next, std::memory_order_release);
-    futex(&shared_->word, FUTEX_WAKE, 1);
+    cp::futex_wake(&shared_->word, 1);
     // As Client::wait_ack: a short spin, then asleep until the answer (a
     // longer spin can hold the CPU the woken process is put on).
     const std::int64_t spin_until = bench::now_ns() + 3'000;
     while (shared_->seen.load(std::memory_order_acquire) != next && bench::now_ns() < spin_until)
       cp::cpu_relax();
     for (std::uint32_t s; (s = shared_->seen.load(std::memory_order_acquire)) != next;)
-      futex(&shared_->seen, FUTEX_WAIT, s);
+      cp::futex_wait(&shared_->seen, s, -1);
     out.push_back(static_cast<double>(shared_->woke_ns.load() - t0));
   }
 
@@ -231,20 +231,16 @@ class FutexFloor {
     std::atomic<std::int64_t> woke_ns{0};
     std::atomic<int> stop{0};
   };
-  // Not FUTEX_PRIVATE_FLAG: the word is shared with another process.
-  static void futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value) {
-    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op, value, nullptr, nullptr, 0);
-  }
   [[noreturn]] static void sleeper(Shared& s) {
     std::uint32_t last = 0;
     for (;;) {
-      while (s.word.load(std::memory_order_acquire) == last) futex(&s.word, FUTEX_WAIT, last);
+      while (s.word.load(std::memory_order_acquire) == last) cp::futex_wait(&s.word, last, -1);
       const std::int64_t woke = bench::now_ns();
       if (s.stop.load() != 0) ::_exit(0);
       last = s.word.load(std::memory_order_acquire);
       s.woke_ns.store(woke);
       s.seen.store(last, std::memory_order_release);
-      futex(&s.seen, FUTEX_WAKE, 1);
+      cp::futex_wake(&s.seen, 1);
     }
   }
   Shared* shared_ = nullptr;
